@@ -1,0 +1,78 @@
+package dev.herald.api;
+
+import java.util.Locale;
+
+/**
+ * The one catalogue of every refusal, shutdown and drop Herald can produce.
+ *
+ * <p>Where Supabase Realtime has an equivalent, {@link #code()} and {@link #message()} are its exact wire strings, so
+ * existing clients keep matching on them. A join error reply carries {@link #reason(Object...)} ({@code "Code: message"});
+ * a channel shutdown ({@code system} event) and a refused HTTP upgrade carry {@link #message(Object...)} alone.
+ * Every constant also names a metric tag ({@link #tag()}) under which drops and refusals are counted.
+ *
+ * <p>Thread-safety: immutable.
+ */
+public enum ErrorCode {
+    // Phoenix-level replies (no operational code prefix on the wire).
+    UNMATCHED_TOPIC(null, "unmatched topic"),
+    PAYLOAD_SIZE_EXCEEDED(null, "payload_size_exceeded"),
+    PRESENCE_PAYLOAD_NOT_MAP(null, "Presence track payload must be a map"),
+
+    // Join refusals.
+    TOPIC_NAME_REQUIRED("TopicNameRequired", "You must provide a topic name"),
+    UNAUTHORIZED_CHANNEL("Unauthorized", "You do not have permissions to read from this Channel topic: %s"),
+    TOKEN_EXPIRED("InvalidJWTToken", "Token has expired %d seconds ago"),
+    TOKEN_CLAIMS_MISSING("InvalidJWTToken", "Fields `role` and `exp` are required in JWT"),
+    TOKEN_EXPIRATION_INVALID("InvalidJWTToken", "Token expiration time is invalid"),
+    TOKEN_MALFORMED("MalformedJWT", "The token provided is not a valid JWT"),
+    TOKEN_SIGNATURE_INVALID("JwtSignatureError", "Failed to validate JWT signature"),
+    TOKEN_SIGNER_UNAVAILABLE("JwtSignerError", "Failed to generate JWT signer, check your JWT secret or JWKS configuration"),
+
+    // HTTP upgrade refusals (message only on the wire, inside {"error": ...}).
+    API_KEY_MISSING(null, "API key is missing"),
+    CONNECT_FAILED(null, "Error connecting to Realtime"),
+
+    // REST refusals.
+    REST_UNAUTHORIZED(null, "Unauthorized"),
+    REST_UNSUPPORTED_MEDIA_TYPE(null, "Unsupported Media Type. Use application/json or application/octet-stream"),
+    REST_PAYLOAD_TOO_LARGE(null, "Payload size exceeds tenant limit"),
+
+    // Drops and disconnects that only show up in logs and metrics.
+    MALFORMED_MESSAGE("MalformedWebSocketMessage", "Message could not be decoded: %s"),
+    UNKNOWN_EVENT("UnknownEvent", "Event %s is not handled on a joined channel"),
+    UNSUPPORTED_BINARY_KIND("MalformedWebSocketMessage", "Binary frame kind %d is not accepted from clients"),
+    BINARY_NOT_DELIVERABLE("BinaryNotDeliverable", "A binary payload cannot be delivered to a vsn 1.0.0 socket"),
+    FRAME_NOT_ENCODABLE("FrameNotEncodable", "Topic or event is longer than 255 bytes and cannot be framed"),
+    FRAME_TOO_LARGE("FrameTooLarge", "WebSocket frame exceeds %d bytes"),
+    SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
+    PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
+    IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms");
+
+    private final String code;
+    private final String message;
+
+    ErrorCode(String code, String message) {
+        this.code = code;
+        this.message = message;
+    }
+
+    /** The operational code prefix (e.g. {@code InvalidJWTToken}), or {@code null} when the wire string has none. */
+    public String code() {
+        return code;
+    }
+
+    /** The human-readable part, with {@code %s}/{@code %d} placeholders filled from {@code args}. */
+    public String message(Object... args) {
+        return args.length == 0 ? message : String.format(Locale.ROOT, message, args);
+    }
+
+    /** {@code "Code: message"} as join replies carry it, or the bare message when there is no code. */
+    public String reason(Object... args) {
+        return code == null ? message(args) : code + ": " + message(args);
+    }
+
+    /** Stable lower-case name used as the {@code reason} tag of drop and refusal metrics. */
+    public String tag() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.herald.runtime.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+
+/**
+ * The generated JWT secret of a development start: created once in the data directory (owner-only permissions) and
+ * reused on later starts, so keys printed earlier keep working.
+ */
+public final class SecretStore {
+    static final String FILE_NAME = "jwt-secret";
+
+    private SecretStore() {
+    }
+
+    /** Returns the stored secret, generating 48 random bytes (base64url) on first use. */
+    public static String loadOrCreate(Path dataDir) {
+        Path file = dataDir.resolve(FILE_NAME);
+        try {
+            if (Files.isRegularFile(file)) {
+                String s = Files.readString(file, StandardCharsets.UTF_8).strip();
+                if (s.length() >= 32) return s;
+            }
+            Files.createDirectories(dataDir);
+            byte[] random = new byte[48];
+            new SecureRandom().nextBytes(random);
+            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Path tmp = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // non-POSIX file system: the data directory's own protection applies
+            }
+            Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return secret;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read or create the JWT secret in " + dataDir.toAbsolutePath(), e);
+        }
+    }
+
+    /** A long-lived HS256 key for {@code role}, in the shape {@code supabase start} prints. */
+    public static String mintKey(String secret, String role, Duration lifetime) {
+        Instant now = Instant.now();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer("herald")
+                .claim("role", role)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(lifetime)))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+        try {
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("Cannot sign a key with the configured secret", e);
+        }
+        return jwt.serialize();
+    }
+}

@@ -1,0 +1,165 @@
+package dev.herald.runtime.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Herald's settings. Each key {@code herald.a.b-c} can be given, highest precedence first, as the system property
+ * {@code herald.a.b-c}, the environment variable {@code HERALD_A_B_C}, or the line {@code herald.a.b-c=...} in the
+ * properties file named by {@code herald.config-file} / {@code HERALD_CONFIG_FILE}.
+ *
+ * <p>Values are validated when loaded, so a bad value stops the start with a message naming the key.
+ * Immutable and thread-safe once built.
+ */
+public final class HeraldConfig {
+
+    public static final String HTTP_HOST = "herald.http.host";
+    public static final String HTTP_PORT = "herald.http.port";
+    public static final String JWT_SECRET = "herald.jwt.secret";
+    public static final String JWT_CLOCK_SKEW_SECONDS = "herald.jwt.clock-skew-seconds";
+    public static final String DATA_DIR = "herald.data.dir";
+    public static final String DB_URL = "herald.db.url";
+    public static final String DB_USER = "herald.db.user";
+    public static final String DB_PASSWORD = "herald.db.password";
+    public static final String WS_IDLE_TIMEOUT_MS = "herald.ws.idle-timeout-ms";
+    public static final String WS_MAX_FRAME_BYTES = "herald.ws.max-frame-bytes";
+    public static final String HANDSHAKE_ERROR_DELAY_MS = "herald.handshake.error-delay-ms";
+    public static final String MAX_PAYLOAD_KB = "herald.limits.max-payload-kb";
+    public static final String OUTBOUND_QUEUE_MESSAGES = "herald.outbound.queue-max-messages";
+    public static final String OUTBOUND_QUEUE_BYTES = "herald.outbound.queue-max-bytes";
+    public static final String CONFIG_FILE = "herald.config-file";
+
+    private final String httpHost;
+    private final int httpPort;
+    private final String jwtSecret;
+    private final long jwtClockSkewSeconds;
+    private final Path dataDir;
+    private final String dbUrl;
+    private final String dbUser;
+    private final String dbPassword;
+    private final long wsIdleTimeoutMs;
+    private final int wsMaxFrameBytes;
+    private final long handshakeErrorDelayMs;
+    private final int maxPayloadKb;
+    private final int outboundQueueMessages;
+    private final long outboundQueueBytes;
+
+    private HeraldConfig(Source s) {
+        httpHost = s.string(HTTP_HOST, "127.0.0.1");
+        httpPort = (int) s.integer(HTTP_PORT, 4000, 0, 65535);
+        jwtSecret = s.string(JWT_SECRET, null);
+        if (jwtSecret != null && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            throw new ConfigException(s.describe(JWT_SECRET) + " must be at least 32 bytes long (HS256 needs a 256-bit key)");
+        }
+        jwtClockSkewSeconds = s.integer(JWT_CLOCK_SKEW_SECONDS, 0, 0, 3600);
+        dataDir = Path.of(s.string(DATA_DIR, "herald-data"));
+        dbUrl = s.string(DB_URL, null);
+        if (dbUrl != null && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException(s.describe(DB_URL) + ": '" + dbUrl + "' is not a PostgreSQL JDBC URL (expected jdbc:postgresql://host:port/db)");
+        }
+        dbUser = s.string(DB_USER, null);
+        dbPassword = s.string(DB_PASSWORD, null);
+        wsIdleTimeoutMs = s.integer(WS_IDLE_TIMEOUT_MS, 60_000, 1_000, 3_600_000);
+        wsMaxFrameBytes = (int) s.integer(WS_MAX_FRAME_BYTES, 5_000_000, 1_024, 64_000_000);
+        handshakeErrorDelayMs = s.integer(HANDSHAKE_ERROR_DELAY_MS, 2_000, 0, 10_000);
+        maxPayloadKb = (int) s.integer(MAX_PAYLOAD_KB, 3_000, 1, 60_000);
+        outboundQueueMessages = (int) s.integer(OUTBOUND_QUEUE_MESSAGES, 4_096, 16, 1_000_000);
+        outboundQueueBytes = s.integer(OUTBOUND_QUEUE_BYTES, 64L * 1024 * 1024, 64 * 1024, 4L * 1024 * 1024 * 1024);
+    }
+
+    /** Loads from system properties, the environment and the optional properties file. */
+    public static HeraldConfig load() {
+        return load(System.getenv(), System.getProperties());
+    }
+
+    /** Loads from the given environment and system properties (tests pass their own maps). */
+    public static HeraldConfig load(Map<String, String> env, Properties sysProps) {
+        return new HeraldConfig(new Source(env, sysProps));
+    }
+
+    public String httpHost() { return httpHost; }
+    public int httpPort() { return httpPort; }
+    /** The configured HS256 secret, or {@code null} when none was configured. */
+    public String jwtSecret() { return jwtSecret; }
+    public long jwtClockSkewSeconds() { return jwtClockSkewSeconds; }
+    public Path dataDir() { return dataDir; }
+    public String dbUrl() { return dbUrl; }
+    public String dbUser() { return dbUser; }
+    public String dbPassword() { return dbPassword; }
+    public long wsIdleTimeoutMs() { return wsIdleTimeoutMs; }
+    public int wsMaxFrameBytes() { return wsMaxFrameBytes; }
+    public long handshakeErrorDelayMs() { return handshakeErrorDelayMs; }
+    /** Largest broadcast/presence payload in bytes: Supabase's rule of kb × 1000 + 500. */
+    public int maxPayloadBytes() { return maxPayloadKb * 1000 + 500; }
+    public int outboundQueueMessages() { return outboundQueueMessages; }
+    public long outboundQueueBytes() { return outboundQueueBytes; }
+
+    /** The environment variable that carries a key, e.g. {@code HERALD_WS_IDLE_TIMEOUT_MS}. */
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static final class Source {
+        private final Map<String, String> env;
+        private final Properties sysProps;
+        private final Map<String, String> file = new HashMap<>();
+        private final String fileName;
+
+        Source(Map<String, String> env, Properties sysProps) {
+            this.env = env;
+            this.sysProps = sysProps;
+            String f = sysProps.getProperty(CONFIG_FILE, env.get(envName(CONFIG_FILE)));
+            this.fileName = f;
+            if (f != null && !f.isBlank()) {
+                Path p = Path.of(f);
+                if (!Files.isRegularFile(p)) {
+                    throw new ConfigException(envName(CONFIG_FILE) + " (" + CONFIG_FILE + "): file '" + f + "' does not exist");
+                }
+                Properties props = new Properties();
+                try (InputStream in = Files.newInputStream(p)) {
+                    props.load(in);
+                } catch (IOException e) {
+                    throw new ConfigException("Cannot read configuration file '" + f + "': " + e.getMessage());
+                }
+                props.stringPropertyNames().forEach(k -> file.put(k, props.getProperty(k).trim()));
+            }
+        }
+
+        String raw(String key) {
+            String v = sysProps.getProperty(key);
+            if (v == null) v = env.get(envName(key));
+            if (v == null) v = file.get(key);
+            return v == null || v.isBlank() ? null : v.trim();
+        }
+
+        String string(String key, String def) {
+            String v = raw(key);
+            return v == null ? def : v;
+        }
+
+        long integer(String key, long def, long min, long max) {
+            String v = raw(key);
+            if (v == null) return def;
+            long n;
+            try {
+                n = Long.parseLong(v.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(describe(key) + ": '" + v + "' is not a whole number (expected " + min + ".." + max + ")");
+            }
+            if (n < min || n > max) {
+                throw new ConfigException(describe(key) + ": " + n + " is out of range (expected " + min + ".." + max + ")");
+            }
+            return n;
+        }
+
+        String describe(String key) {
+            return "Invalid value for " + envName(key) + " (" + key + (fileName != null ? ", or in " + fileName : "") + ")";
+        }
+    }
+}

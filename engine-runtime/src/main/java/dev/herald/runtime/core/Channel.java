@@ -1,0 +1,60 @@
+package dev.herald.runtime.core;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.protocol.Outbound;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One joined channel of one session: the join's settings and the token it was authorised with. Mutable state is
+ * changed only while holding the owning session's lock; {@link #deliver} may be called from any thread.
+ */
+public final class Channel {
+    private final RealtimeSession session;
+    private final TopicKey key;
+    private final String joinRef;
+    private final boolean self;
+    private final boolean ack;
+    private final String presenceKey;
+    private final ArrayNode postgresChanges;
+    private volatile boolean presenceEnabled;
+    private volatile Claims claims;
+    private ScheduledFuture<?> expiry;
+
+    Channel(RealtimeSession session, TopicKey key, String joinRef, JoinRequest join, String presenceKey, Claims claims) {
+        this.session = session;
+        this.key = key;
+        this.joinRef = joinRef;
+        this.self = join.self();
+        this.ack = join.ack();
+        this.presenceEnabled = join.presenceEnabled();
+        this.presenceKey = presenceKey;
+        this.postgresChanges = join.postgresChanges();
+        this.claims = claims;
+    }
+
+    public TopicKey key() { return key; }
+    public String topic() { return key.joinTopic(); }
+    public String subTopic() { return key.name(); }
+    public String joinRef() { return joinRef; }
+    public boolean self() { return self; }
+    public boolean ack() { return ack; }
+    public String presenceKey() { return presenceKey; }
+    public boolean presenceEnabled() { return presenceEnabled; }
+    public Claims claims() { return claims; }
+    public ArrayNode postgresChanges() { return postgresChanges; }
+    public RealtimeSession session() { return session; }
+
+    void enablePresence() { presenceEnabled = true; }
+    void claims(Claims c) { claims = c; }
+
+    void expiry(ScheduledFuture<?> f) {
+        if (expiry != null) expiry.cancel(false);
+        expiry = f;
+    }
+
+    /** Hands a fanned-out message to the session's outbound queue; never blocks. */
+    public void deliver(Outbound message) {
+        session.deliver(message);
+    }
+}

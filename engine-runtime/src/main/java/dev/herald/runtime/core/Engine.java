@@ -1,0 +1,183 @@
+package dev.herald.runtime.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.api.ErrorCode;
+import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.auth.JwtVerifier;
+import dev.herald.runtime.auth.TokenException;
+import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.metrics.HeraldMetrics;
+import dev.herald.runtime.protocol.Json;
+import dev.herald.runtime.protocol.Outbound;
+import dev.herald.runtime.protocol.ProtocolVersion;
+import dev.herald.runtime.protocol.UserBroadcast;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The realtime engine: sessions, the broker, presence, token verification and metrics. Hosts (standalone launcher,
+ * application server) create it through {@link EngineBootstrap} and feed it connections and REST calls.
+ * Thread-safe.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final HeraldConfig config;
+    private final JwtVerifier verifier;
+    private final HeraldMetrics metrics = new HeraldMetrics();
+    private final Broker broker = new InMemoryBroker();
+    private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
+    private final Set<RealtimeSession> sessions = ConcurrentHashMap.newKeySet();
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final List<String> startupNotes;
+
+    Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes) {
+        this.config = config;
+        this.verifier = new JwtVerifier(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtClockSkewSeconds(), Clock.systemUTC());
+        this.startupNotes = List.copyOf(startupNotes);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "herald-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        long sweep = Math.max(250, Math.min(5_000, config.wsIdleTimeoutMs() / 4));
+        scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    public HeraldConfig config() { return config; }
+    public HeraldMetrics metrics() { return metrics; }
+    public Broker broker() { return broker; }
+    public JwtVerifier verifier() { return verifier; }
+    ScheduledExecutorService scheduler() { return scheduler; }
+
+    /** Lines the host should print on start (e.g. generated development keys). */
+    public List<String> startupNotes() { return startupNotes; }
+
+    // ---- connections --------------------------------------------------------------------------------------------
+
+    /**
+     * Checks an upgrade request: a supported {@code vsn} and a valid token from the {@code x-api-key} header or
+     * the {@code apikey} query parameter.
+     */
+    public HandshakeVerdict checkHandshake(String vsn, String apikeyParam, String apikeyHeader) {
+        ProtocolVersion version = ProtocolVersion.fromParameter(vsn);
+        if (version == null) return HandshakeVerdict.refuse(403, "", 0);
+        String token = apikeyHeader != null && !apikeyHeader.isBlank() ? apikeyHeader : apikeyParam;
+        if (token == null || token.isBlank()) {
+            return refuseUpgrade(ErrorCode.API_KEY_MISSING.message(), ErrorCode.API_KEY_MISSING);
+        }
+        try {
+            return HandshakeVerdict.accept(version, verifier.verify(token));
+        } catch (TokenException e) {
+            return refuseUpgrade(e.text(), e.code());
+        }
+    }
+
+    private HandshakeVerdict refuseUpgrade(String message, ErrorCode code) {
+        metrics.drop(code);
+        LOG.info("WebSocket upgrade refused: {}", message);
+        ObjectNode body = Json.object();
+        body.put("error", message);
+        return HandshakeVerdict.refuse(401, Json.write(body), config.handshakeErrorDelayMs());
+    }
+
+    /** Registers an accepted connection; the host forwards its frames and its close to the returned session. */
+    public RealtimeSession open(Connection connection, HandshakeVerdict verdict) {
+        if (!verdict.accepted()) throw new IllegalArgumentException("handshake was refused");
+        RealtimeSession s = new RealtimeSession(this, connection, verdict.version(), verdict.claims());
+        sessions.add(s);
+        metrics.connectionOpened();
+        return s;
+    }
+
+    void sessionClosed(RealtimeSession s) {
+        if (sessions.remove(s)) metrics.connectionClosed();
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    private void closeIdleSessions() {
+        long now = System.nanoTime();
+        long limit = TimeUnit.MILLISECONDS.toNanos(config.wsIdleTimeoutMs());
+        for (RealtimeSession s : sessions) {
+            if (s.idleNanos(now) > limit) s.closeIdle();
+        }
+    }
+
+    PresenceTracker presence(TopicKey key) {
+        return presence.computeIfAbsent(key, k -> new PresenceTracker());
+    }
+
+    void releasePresence(TopicKey key, PresenceTracker tracker) {
+        presence.computeIfPresent(key, (k, t) -> t == tracker && t.isEmpty() && broker.subscribers(k) == 0 ? null : t);
+    }
+
+    // ---- REST ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Authenticates a REST call: {@code Authorization: Bearer <jwt>} (scheme case-insensitive) wins over the
+     * {@code apikey} header.
+     */
+    public Claims authenticateRest(String authorization, String apikey) throws TokenException {
+        String token = null;
+        if (authorization != null) {
+            String a = authorization.strip();
+            if (a.length() > 7 && a.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) token = a.substring(7).strip();
+        }
+        if (token == null || token.isEmpty()) token = apikey;
+        if (token == null || token.isBlank()) throw new TokenException(ErrorCode.TOKEN_MALFORMED);
+        return verifier.verify(token);
+    }
+
+    /**
+     * Publishes a JSON broadcast (REST batch endpoint shape). Private messages are not delivered until an access
+     * policy can authorise them.
+     *
+     * @return whether the message was delivered to the topic
+     */
+    public boolean broadcastJson(String name, boolean isPrivate, String event, JsonNode payload, String id) {
+        if (isPrivate) {
+            metrics.drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
+            return false;
+        }
+        ObjectNode message = Json.object();
+        message.set("payload", payload);
+        message.put("event", event);
+        message.put("type", "broadcast");
+        if (id != null) message.putObject("meta").put("id", id);
+        TopicKey key = new TopicKey(false, name);
+        broker.publish(key, Outbound.push(key.joinTopic(), "broadcast", message), null, false);
+        return true;
+    }
+
+    /** Publishes a user broadcast (single REST endpoint): kind 4 to vsn 2, JSON to vsn 1 unless binary. */
+    public boolean broadcastUser(String name, boolean isPrivate, UserBroadcast broadcast) {
+        if (isPrivate) {
+            metrics.drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
+            return false;
+        }
+        TopicKey key = new TopicKey(false, name);
+        broker.publish(key, Outbound.userBroadcast(key.joinTopic(), broadcast), null, false);
+        return true;
+    }
+
+    @Override
+    public void close() {
+        for (RealtimeSession s : sessions) s.close(1012, "service restart");
+        scheduler.shutdownNow();
+    }
+}

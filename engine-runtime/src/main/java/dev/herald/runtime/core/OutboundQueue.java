@@ -1,0 +1,97 @@
+package dev.herald.runtime.core;
+
+import dev.herald.runtime.protocol.Frame;
+import java.util.ArrayDeque;
+
+/**
+ * The bounded per-connection queue between publishers and the socket. Publishers never block: {@link #offer} either
+ * queues the frame or reports overflow, and the owner then disconnects the slow reader. Frames are written in offer
+ * order with one write in flight at a time. Thread-safe.
+ */
+final class OutboundQueue {
+    interface Listener {
+        void sent(Frame frame);
+
+        void failed(Throwable error);
+    }
+
+    private final Connection connection;
+    private final int maxMessages;
+    private final long maxBytes;
+    private final Listener listener;
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean inFlight;
+    private boolean closed;
+    private Thread pumpThread;
+
+    OutboundQueue(Connection connection, int maxMessages, long maxBytes, Listener listener) {
+        this.connection = connection;
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+        this.listener = listener;
+    }
+
+    /** Queues a frame; {@code false} when the queue is full (the caller disconnects) or already closed. */
+    boolean offer(Frame frame) {
+        synchronized (this) {
+            if (closed) return false;
+            if (queue.size() >= maxMessages || queuedBytes + frame.size() > maxBytes) return false;
+            queue.add(frame);
+            queuedBytes += frame.size();
+        }
+        pump();
+        return true;
+    }
+
+    synchronized int depth() {
+        return queue.size();
+    }
+
+    /** Drops whatever is still queued; later offers are refused. */
+    synchronized void close() {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+    }
+
+    private void pump() {
+        for (;;) {
+            Frame next;
+            synchronized (this) {
+                if (inFlight || closed || queue.isEmpty()) return;
+                next = queue.poll();
+                queuedBytes -= next.size();
+                inFlight = true;
+                pumpThread = Thread.currentThread();
+            }
+            try {
+                if (next.isText()) connection.sendText(next.text(), err -> completed(next, err));
+                else connection.sendBinary(next.binary(), err -> completed(next, err));
+            } catch (RuntimeException e) {
+                completed(next, e);
+            }
+            synchronized (this) {
+                pumpThread = null;
+                // Still in flight: the completion callback (on another thread) continues the pump.
+                if (inFlight) return;
+            }
+            // The write completed inline on this thread; loop instead of recursing.
+        }
+    }
+
+    private void completed(Frame frame, Throwable error) {
+        boolean resume;
+        synchronized (this) {
+            inFlight = false;
+            resume = pumpThread != Thread.currentThread();
+        }
+        if (error != null) {
+            close();
+            listener.failed(error);
+            return;
+        }
+        listener.sent(frame);
+        if (resume) pump();
+    }
+}

@@ -1,0 +1,432 @@
+package dev.herald.runtime.core;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.api.ErrorCode;
+import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.auth.TokenException;
+import dev.herald.runtime.protocol.Codec;
+import dev.herald.runtime.protocol.Frame;
+import dev.herald.runtime.protocol.InboundMessage;
+import dev.herald.runtime.protocol.Json;
+import dev.herald.runtime.protocol.MalformedMessageException;
+import dev.herald.runtime.protocol.Outbound;
+import dev.herald.runtime.protocol.ProtocolVersion;
+import dev.herald.runtime.protocol.UserBroadcast;
+import dev.herald.runtime.protocol.V2Codec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection speaking the Phoenix channel protocol: decodes frames, runs joins, leaves, broadcasts,
+ * presence and token refreshes, and owns the connection's outbound queue.
+ *
+ * <p>Inbound handling is serialised by the session lock. Fan-out from other sessions only enters through
+ * {@link #deliver}, which touches the outbound queue alone, so no thread ever holds two session locks.
+ */
+public final class RealtimeSession {
+    private static final Logger LOG = LoggerFactory.getLogger(RealtimeSession.class);
+    static final String PHOENIX = "phoenix";
+
+    private final Engine engine;
+    private final Connection connection;
+    private final Codec codec;
+    private final Claims connectClaims;
+    private final OutboundQueue outbound;
+    private final Map<String, Channel> channels = new HashMap<>();
+    private volatile long lastReceivedNanos = System.nanoTime();
+    private volatile boolean closed;
+
+    RealtimeSession(Engine engine, Connection connection, ProtocolVersion version, Claims connectClaims) {
+        this.engine = engine;
+        this.connection = connection;
+        this.codec = Codec.of(version);
+        this.connectClaims = connectClaims;
+        this.outbound = new OutboundQueue(connection, engine.config().outboundQueueMessages(),
+                engine.config().outboundQueueBytes(), new OutboundQueue.Listener() {
+                    @Override
+                    public void sent(Frame frame) {
+                        engine.metrics().messageOut(frame.size());
+                    }
+
+                    @Override
+                    public void failed(Throwable error) {
+                        LOG.debug("write to {} failed: {}", connection.id(), error.toString());
+                        connection.close(1011, "write failed");
+                    }
+                });
+    }
+
+    public ProtocolVersion version() {
+        return codec.version();
+    }
+
+    public String id() {
+        return connection.id();
+    }
+
+    public int queueDepth() {
+        return outbound.depth();
+    }
+
+    // ---- inbound ------------------------------------------------------------------------------------------------
+
+    public void onText(String text) {
+        if (!received(text.length() > engine.config().wsMaxFrameBytes() / 3 ? Frame.text(text).size() : text.length())) return;
+        InboundMessage m;
+        try {
+            m = codec.decode(text);
+        } catch (MalformedMessageException e) {
+            dropMalformed(e);
+            return;
+        }
+        handle(m);
+    }
+
+    public void onBinary(ByteBuffer data) {
+        if (!received(data.remaining())) return;
+        InboundMessage m;
+        try {
+            m = codec.decode(data);
+        } catch (V2Codec.UnsupportedKindException e) {
+            engine.metrics().drop(ErrorCode.UNSUPPORTED_BINARY_KIND);
+            LOG.info("{}: {}", id(), ErrorCode.UNSUPPORTED_BINARY_KIND.reason(e.kind()));
+            return;
+        } catch (MalformedMessageException e) {
+            dropMalformed(e);
+            return;
+        }
+        handle(m);
+    }
+
+    private boolean received(int bytes) {
+        lastReceivedNanos = System.nanoTime();
+        engine.metrics().messageIn();
+        if (bytes > engine.config().wsMaxFrameBytes()) {
+            engine.metrics().drop(ErrorCode.FRAME_TOO_LARGE);
+            LOG.info("{}: closing, {}", id(), ErrorCode.FRAME_TOO_LARGE.message(engine.config().wsMaxFrameBytes()));
+            connection.close(1009, "frame too large");
+            return false;
+        }
+        return true;
+    }
+
+    private void dropMalformed(MalformedMessageException e) {
+        engine.metrics().drop(ErrorCode.MALFORMED_MESSAGE);
+        LOG.info("{}: {}", id(), ErrorCode.MALFORMED_MESSAGE.reason(e.getMessage()));
+    }
+
+    synchronized void handle(InboundMessage m) {
+        if (closed) return;
+        if (PHOENIX.equals(m.topic())) {
+            if ("heartbeat".equals(m.event())) reply(m, "ok", Json.object());
+            else replyUnmatched(m);
+            return;
+        }
+        if ("phx_join".equals(m.event())) {
+            join(m);
+            return;
+        }
+        Channel ch = channels.get(m.topic());
+        if (ch == null) {
+            if ("phx_leave".equals(m.event())) reply(m, "ok", Json.object());
+            else replyUnmatched(m);
+            return;
+        }
+        // Routed by topic alone: a stale or missing join_ref still reaches the channel (reference leniency).
+        switch (m.event()) {
+            case "phx_leave" -> leave(ch, m);
+            case "broadcast" -> broadcast(ch, m);
+            case "presence" -> presence(ch, m);
+            case "access_token" -> accessToken(ch, m);
+            default -> {
+                engine.metrics().drop(ErrorCode.UNKNOWN_EVENT);
+                LOG.debug("{}: {}", id(), ErrorCode.UNKNOWN_EVENT.reason(m.event()));
+            }
+        }
+    }
+
+    // ---- join / leave -------------------------------------------------------------------------------------------
+
+    private void join(InboundMessage m) {
+        String topic = m.topic();
+        if (!topic.startsWith(TopicKey.PREFIX)) {
+            send(codec.encode(null, m.ref(), topic, "phx_reply", status("error", reason(ErrorCode.UNMATCHED_TOPIC.reason()))));
+            return;
+        }
+        Channel existing = channels.get(topic);
+        if (existing != null) {
+            // A second join on a joined topic replaces the first (the client ignores the old join_ref's close).
+            push(existing, "phx_close", existing.joinRef(), Json.object());
+            teardown(existing);
+        }
+        String name = topic.substring(TopicKey.PREFIX.length());
+        if (name.isEmpty()) {
+            replyError(m, ErrorCode.TOPIC_NAME_REQUIRED.reason());
+            return;
+        }
+        JoinRequest join = JoinRequest.parse(m.payload());
+        Claims claims;
+        try {
+            claims = channelClaims(join.accessToken());
+        } catch (TokenException e) {
+            replyError(m, e.reason());
+            return;
+        }
+        if (join.isPrivate()) {
+            // No access policy can grant a private channel yet: refuse rather than ever treat it as public.
+            engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL);
+            replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
+            return;
+        }
+        String joinRef = m.joinRef() != null ? m.joinRef() : m.ref();
+        String presenceKey = join.presenceKey().isEmpty() ? UUID.randomUUID().toString() : join.presenceKey();
+        Channel ch = new Channel(this, new TopicKey(false, name), joinRef, join, presenceKey, claims);
+        channels.put(topic, ch);
+        engine.metrics().channelJoined();
+        engine.broker().subscribe(ch);
+        scheduleExpiry(ch);
+        ObjectNode response = Json.object();
+        response.set("postgres_changes", ch.postgresChanges());
+        reply(m, "ok", response);
+        if (ch.presenceEnabled()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
+    }
+
+    private Claims channelClaims(String token) throws TokenException {
+        if (token == null || token.startsWith("sb_")) {
+            // No channel token (or a new-style API key): the connection's own token applies, re-checked for expiry.
+            return engine.verifier().verify(connectClaims.token());
+        }
+        return engine.verifier().verify(token);
+    }
+
+    private void leave(Channel ch, InboundMessage m) {
+        reply(m, "ok", Json.object());
+        push(ch, "phx_close", ch.joinRef(), Json.object());
+        teardown(ch);
+    }
+
+    /** Ends a channel with a reason the client sees: a {@code system} error, then {@code phx_close}. */
+    void shutdown(Channel ch, String message) {
+        ObjectNode system = Json.object();
+        system.put("extension", "system");
+        system.put("status", "error");
+        system.put("message", message);
+        system.put("channel", ch.subTopic());
+        push(ch, "system", null, system);
+        push(ch, "phx_close", ch.joinRef(), Json.object());
+        teardown(ch);
+    }
+
+    private void teardown(Channel ch) {
+        if (!channels.remove(ch.topic(), ch)) return;
+        ch.expiry(null);
+        engine.broker().unsubscribe(ch);
+        engine.metrics().channelLeft();
+        PresenceTracker tracker = engine.presence(ch.key());
+        PresenceTracker.Diff diff = tracker.untrack(ch);
+        if (diff != null) publishPresenceDiff(ch, diff);
+        engine.releasePresence(ch.key(), tracker);
+    }
+
+    private void scheduleExpiry(Channel ch) {
+        Claims claims = ch.claims();
+        long delayMs = Math.max(0, (claims.exp() + engine.verifier().skewSeconds()) * 1000
+                - engine.verifier().clock().millis());
+        ch.expiry(engine.scheduler().schedule(() -> expire(ch, claims), delayMs, TimeUnit.MILLISECONDS));
+    }
+
+    private synchronized void expire(Channel ch, Claims scheduledFor) {
+        if (closed || channels.get(ch.topic()) != ch || ch.claims() != scheduledFor) return;
+        long ago = Math.max(0, engine.verifier().clock().millis() / 1000 - scheduledFor.exp());
+        shutdown(ch, ErrorCode.TOKEN_EXPIRED.message(ago));
+    }
+
+    // ---- broadcast ----------------------------------------------------------------------------------------------
+
+    private void broadcast(Channel ch, InboundMessage m) {
+        Outbound out;
+        int size;
+        if (m.userBroadcast() != null) {
+            UserBroadcast in = m.userBroadcast();
+            size = in.payload().length;
+            if (size <= engine.config().maxPayloadBytes() && in.json() && !isJson(in.payload())) {
+                dropMalformed(new MalformedMessageException("binary push declares a JSON payload that is not JSON"));
+                if (ch.ack()) reply(m, "error", Json.object());
+                return;
+            }
+            // Client metadata is not forwarded (reference behaviour).
+            out = Outbound.userBroadcast(ch.topic(), new UserBroadcast(in.event(), in.json(), in.payload(), UserBroadcast.NO_METADATA));
+        } else {
+            JsonNode payload = m.payload();
+            size = payloadSize(payload);
+            out = Outbound.push(ch.topic(), "broadcast", payload);
+        }
+        if (size > engine.config().maxPayloadBytes()) {
+            engine.metrics().drop(ErrorCode.PAYLOAD_SIZE_EXCEEDED);
+            if (ch.ack()) send(codec.encode(m.joinRef(), m.ref(), m.topic(), "phx_reply",
+                    status("error", Json.NODES.textNode(ErrorCode.PAYLOAD_SIZE_EXCEEDED.reason()))));
+            return;
+        }
+        engine.broker().publish(ch.key(), out, ch.self() ? null : ch, false);
+        if (ch.ack()) reply(m, "ok", Json.object());
+    }
+
+    private static int payloadSize(JsonNode payload) {
+        JsonNode inner = payload != null && payload.isObject() && payload.has("payload") ? payload.get("payload") : payload;
+        return Json.writeBytes(inner == null ? Json.NODES.nullNode() : inner).length;
+    }
+
+    private static boolean isJson(byte[] bytes) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+            if (p.nextToken() == null) return false;
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- presence -----------------------------------------------------------------------------------------------
+
+    private void presence(Channel ch, InboundMessage m) {
+        JsonNode payload = m.payload() == null ? Json.object() : m.payload();
+        String event = payload.path("event").asText("").toLowerCase(Locale.ROOT);
+        PresenceTracker tracker = engine.presence(ch.key());
+        switch (event) {
+            case "track" -> {
+                JsonNode meta = payload.has("payload") && !payload.get("payload").isNull() ? payload.get("payload") : Json.object();
+                if (!meta.isObject()) {
+                    reply(m, "error", reason(ErrorCode.PRESENCE_PAYLOAD_NOT_MAP.reason()));
+                    return;
+                }
+                if (!ch.presenceEnabled()) ch.enablePresence();
+                PresenceTracker.Diff diff = tracker.track(ch, (ObjectNode) meta);
+                if (diff != null) publishPresenceDiff(ch, diff);
+                reply(m, "ok", Json.object());
+            }
+            case "untrack" -> {
+                PresenceTracker.Diff diff = tracker.untrack(ch);
+                if (diff != null) publishPresenceDiff(ch, diff);
+                reply(m, "ok", Json.object());
+            }
+            default -> reply(m, "error", Json.object());
+        }
+    }
+
+    private void publishPresenceDiff(Channel ch, PresenceTracker.Diff diff) {
+        engine.broker().publish(ch.key(), Outbound.push(ch.topic(), "presence_diff", diff.payload()), null, true);
+    }
+
+    // ---- token refresh ------------------------------------------------------------------------------------------
+
+    private void accessToken(Channel ch, InboundMessage m) {
+        JsonNode t = m.payload() == null ? null : m.payload().get("access_token");
+        if (t == null || t.isNull()) return;
+        String token = t.isTextual() ? t.asText() : t.toString();
+        if (token.startsWith("sb_") || token.equals(ch.claims().token())) return;
+        try {
+            ch.claims(engine.verifier().verify(token));
+            scheduleExpiry(ch);
+        } catch (TokenException e) {
+            shutdown(ch, e.text());
+        }
+    }
+
+    // ---- outbound -----------------------------------------------------------------------------------------------
+
+    /** A fanned-out message; dropped (and counted) when this protocol version cannot carry it. */
+    void deliver(Outbound message) {
+        Frame frame = message.frameFor(codec.version());
+        if (frame == null) {
+            engine.metrics().drop(codec.version() == ProtocolVersion.V1 ? ErrorCode.BINARY_NOT_DELIVERABLE : ErrorCode.FRAME_NOT_ENCODABLE);
+            return;
+        }
+        send(frame);
+    }
+
+    private void send(Frame frame) {
+        if (closed) return;
+        if (!outbound.offer(frame)) {
+            if (closed) return;
+            engine.metrics().drop(ErrorCode.SLOW_CONSUMER);
+            LOG.warn("{}: disconnecting, {}", id(), ErrorCode.SLOW_CONSUMER.message());
+            outbound.close();
+            connection.close(1008, ErrorCode.SLOW_CONSUMER.reason());
+        }
+    }
+
+    private void reply(InboundMessage m, String status, JsonNode response) {
+        send(codec.encode(m.joinRef(), m.ref(), m.topic(), "phx_reply", status(status, response)));
+    }
+
+    private void replyError(InboundMessage m, String reasonText) {
+        reply(m, "error", reason(reasonText));
+    }
+
+    private void replyUnmatched(InboundMessage m) {
+        send(codec.encode(null, m.ref(), m.topic(), "phx_reply", status("error", reason(ErrorCode.UNMATCHED_TOPIC.reason()))));
+    }
+
+    /** A push from the channel itself: {@code [join_ref, ref, topic, event, payload]}. */
+    private void push(Channel ch, String event, String ref, JsonNode payload) {
+        send(codec.encode(ch.joinRef(), ref, ch.topic(), event, payload));
+    }
+
+    private static ObjectNode status(String status, JsonNode response) {
+        ObjectNode p = Json.object();
+        p.put("status", status);
+        p.set("response", response);
+        return p;
+    }
+
+    private static ObjectNode reason(String text) {
+        ObjectNode r = Json.object();
+        r.put("reason", text);
+        return r;
+    }
+
+    // ---- lifecycle ----------------------------------------------------------------------------------------------
+
+    long idleNanos(long now) {
+        return now - lastReceivedNanos;
+    }
+
+    void closeIdle() {
+        engine.metrics().drop(ErrorCode.IDLE_TIMEOUT);
+        LOG.info("{}: closing, {}", id(), ErrorCode.IDLE_TIMEOUT.message(engine.config().wsIdleTimeoutMs()));
+        connection.close(1000, "idle timeout");
+    }
+
+    /** Server-initiated close of the connection (shutdown, admin). */
+    public void close(int code, String reason) {
+        connection.close(code, reason);
+    }
+
+    /** The transport is gone: leave every channel (presence leaves are fanned out) and release resources. */
+    public void onClosed() {
+        List<Channel> joined;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            joined = new ArrayList<>(channels.values());
+            joined.forEach(this::teardown);
+        }
+        outbound.close();
+        engine.sessionClosed(this);
+    }
+
+    public synchronized int channelCount() {
+        return channels.size();
+    }
+}

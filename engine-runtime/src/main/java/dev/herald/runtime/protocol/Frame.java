@@ -1,0 +1,70 @@
+package dev.herald.runtime.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An encoded outgoing WebSocket frame: text or binary. Immutable; one instance is shared by every connection it is
+ * sent to (binary content is handed out as read-only duplicates).
+ */
+public final class Frame {
+    private final String text;
+    private final byte[] binary;
+    private final int size;
+
+    private Frame(String text, byte[] binary) {
+        this.text = text;
+        this.binary = binary;
+        // UTF-8 length is what goes on the wire; computing it once keeps queue accounting cheap.
+        this.size = text != null ? utf8Length(text) : binary.length;
+    }
+
+    public static Frame text(String text) {
+        return new Frame(text, null);
+    }
+
+    public static Frame binary(byte[] bytes) {
+        return new Frame(null, bytes);
+    }
+
+    public boolean isText() {
+        return text != null;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public ByteBuffer binary() {
+        return ByteBuffer.wrap(binary).asReadOnlyBuffer();
+    }
+
+    /** Bytes copied out, for tests and diagnostics. */
+    public byte[] bytes() {
+        return text != null ? text.getBytes(StandardCharsets.UTF_8) : binary.clone();
+    }
+
+    /** Size on the wire in bytes (payload of the WebSocket frame). */
+    public int size() {
+        return size;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return text != null ? text : "binary[" + binary.length + "]";
+    }
+}

@@ -1,0 +1,170 @@
+package dev.herald.runtime.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.api.ErrorCode;
+import dev.herald.runtime.auth.TokenException;
+import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.protocol.Json;
+import dev.herald.runtime.protocol.UserBroadcast;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The REST broadcast API (protocol.md §4.4, §4.5), mounted under the gateway path and the bare path by the two
+ * subclasses. Public messages are published to WebSocket subscribers; private ones need an access policy.
+ */
+public abstract class BroadcastResource {
+    @Inject
+    Engine engine;
+
+    @POST
+    @Path("broadcast")
+    @Consumes(MediaType.WILDCARD)
+    public Response batch(@HeaderParam("authorization") String authorization, @HeaderParam("apikey") String apikey,
+                          byte[] body) {
+        Response denied = authenticate(authorization, apikey);
+        if (denied != null) return denied;
+        JsonNode root;
+        try {
+            root = body == null || body.length == 0 ? null : Json.read(body);
+        } catch (IOException e) {
+            return message(400, "Request body is not valid JSON");
+        }
+        JsonNode messages = root == null ? null : root.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            ObjectNode errors = Json.object();
+            errors.putArray("messages").add("can't be blank");
+            return unprocessable(errors);
+        }
+        record Valid(String topic, String event, JsonNode payload, boolean isPrivate, String id) {
+        }
+        List<Valid> valid = new ArrayList<>();
+        ArrayNode perMessage = Json.NODES.arrayNode();
+        boolean anyError = false;
+        for (JsonNode m : messages) {
+            ObjectNode errors = Json.object();
+            String topic = text(m, "topic");
+            String event = text(m, "event");
+            JsonNode payload = m.get("payload");
+            if (topic == null || topic.isBlank()) errors.putArray("topic").add("can't be blank");
+            if (event == null || event.isBlank()) errors.putArray("event").add("can't be blank");
+            if (payload == null || payload.isNull()) errors.putArray("payload").add("can't be blank");
+            else if (!payload.isObject()) errors.putArray("payload").add("is invalid");
+            else if (Json.writeBytes(payload).length > engine.config().maxPayloadBytes()) {
+                errors.putArray("payload").add(ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
+            }
+            JsonNode priv = m.get("private");
+            if (priv != null && !priv.isNull() && !priv.isBoolean() && !isBooleanText(priv)) errors.putArray("private").add("is invalid");
+            perMessage.add(errors);
+            if (!errors.isEmpty()) {
+                anyError = true;
+                continue;
+            }
+            valid.add(new Valid(topic, event, payload, truthy(priv), text(m, "id")));
+        }
+        if (anyError) {
+            ObjectNode errors = Json.object();
+            errors.set("messages", perMessage);
+            return unprocessable(errors);
+        }
+        for (Valid v : valid) engine.broadcastJson(v.topic(), v.isPrivate(), v.event(), v.payload(), v.id());
+        return Response.accepted().build();
+    }
+
+    @POST
+    @Path("broadcast/{topic}/events/{event}")
+    @Consumes(MediaType.WILDCARD)
+    public Response single(@PathParam("topic") String topic, @PathParam("event") String event,
+                           @QueryParam("private") String isPrivate, @HeaderParam("content-type") String contentType,
+                           @HeaderParam("authorization") String authorization, @HeaderParam("apikey") String apikey,
+                           byte[] body) {
+        Response denied = authenticate(authorization, apikey);
+        if (denied != null) return denied;
+        String type = contentType == null ? "application/json" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        boolean json;
+        if (type.equals("application/json") || type.isEmpty()) json = true;
+        else if (type.equals("application/octet-stream")) json = false;
+        else {
+            ObjectNode b = Json.object();
+            b.put("error", ErrorCode.REST_UNSUPPORTED_MEDIA_TYPE.message());
+            return Response.status(415).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(b)).build();
+        }
+        byte[] payload = body == null ? new byte[0] : body;
+        if (json) {
+            if (payload.length == 0) payload = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                Json.read(payload);
+            } catch (IOException e) {
+                return message(422, "Payload is not valid JSON");
+            }
+        }
+        if (payload.length > engine.config().maxPayloadBytes()) return message(422, ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
+        if ("true".equalsIgnoreCase(isPrivate)) {
+            // No access policy can authorise a private send yet.
+            engine.metrics().drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
+            return message(403, ErrorCode.REST_UNAUTHORIZED.message());
+        }
+        engine.broadcastUser(topic, false, new UserBroadcast(event, json, payload, UserBroadcast.NO_METADATA));
+        return Response.accepted().build();
+    }
+
+    private Response authenticate(String authorization, String apikey) {
+        try {
+            engine.authenticateRest(authorization, apikey);
+            return null;
+        } catch (TokenException e) {
+            engine.metrics().drop(e.code());
+            return message(401, ErrorCode.REST_UNAUTHORIZED.message());
+        }
+    }
+
+    private static Response message(int status, String text) {
+        ObjectNode b = Json.object();
+        b.put("message", text);
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(b)).build();
+    }
+
+    private static Response unprocessable(ObjectNode errors) {
+        ObjectNode b = Json.object();
+        b.set("errors", errors);
+        return Response.status(422).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(b)).build();
+    }
+
+    private static String text(JsonNode m, String field) {
+        JsonNode v = m == null ? null : m.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
+    }
+
+    private static boolean isBooleanText(JsonNode n) {
+        return n.isTextual() && (n.asText().equalsIgnoreCase("true") || n.asText().equalsIgnoreCase("false"));
+    }
+
+    private static boolean truthy(JsonNode n) {
+        return n != null && (n.isBoolean() ? n.booleanValue() : n.isTextual() && n.asText().equalsIgnoreCase("true"));
+    }
+
+    /** Behind Supabase's gateway prefix, which supabase-js uses. */
+    @Path("/realtime/v1/api")
+    @jakarta.enterprise.context.ApplicationScoped
+    public static class Gateway extends BroadcastResource {
+    }
+
+    /** The reference server's own path. */
+    @Path("/api")
+    @jakarta.enterprise.context.ApplicationScoped
+    public static class Direct extends BroadcastResource {
+    }
+}

@@ -1,0 +1,40 @@
+package dev.herald.runtime.web;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Open CORS, as the reference server has: browsers may call the REST API from any origin with the headers
+ * supabase-js sends. Preflights are answered here, before resource matching.
+ */
+@Provider
+@PreMatching
+public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilter {
+    static final String ALLOW_HEADERS = "apikey, authorization, content-type, x-client-info, x-api-key";
+    static final String ALLOW_METHODS = "GET, POST, OPTIONS";
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        if ("OPTIONS".equals(request.getMethod())) {
+            request.abortWith(Response.noContent().build());
+        }
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        MultivaluedMap<String, Object> h = response.getHeaders();
+        h.putSingle("Access-Control-Allow-Origin", "*");
+        if ("OPTIONS".equals(request.getMethod())) {
+            String requested = request.getHeaderString("Access-Control-Request-Headers");
+            h.putSingle("Access-Control-Allow-Headers", requested != null && !requested.isBlank() ? requested : ALLOW_HEADERS);
+            h.putSingle("Access-Control-Allow-Methods", ALLOW_METHODS);
+            h.putSingle("Access-Control-Max-Age", "86400");
+        }
+    }
+}

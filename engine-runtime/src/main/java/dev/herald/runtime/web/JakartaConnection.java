@@ -1,0 +1,44 @@
+package dev.herald.runtime.web;
+
+import dev.herald.runtime.core.Connection;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/** Adapts a Jakarta WebSocket session to the engine's {@link Connection}. */
+final class JakartaConnection implements Connection {
+    private final Session session;
+    private final AtomicBoolean closing = new AtomicBoolean();
+
+    JakartaConnection(Session session) {
+        this.session = session;
+    }
+
+    @Override
+    public void sendText(String text, Consumer<Throwable> done) {
+        session.getAsyncRemote().sendText(text, r -> done.accept(r.isOK() ? null : r.getException()));
+    }
+
+    @Override
+    public void sendBinary(ByteBuffer data, Consumer<Throwable> done) {
+        session.getAsyncRemote().sendBinary(data, r -> done.accept(r.isOK() ? null : r.getException()));
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (!closing.compareAndSet(false, true)) return;
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+        } catch (IOException | IllegalStateException ignored) {
+            // already closed by the peer
+        }
+    }
+
+    @Override
+    public String id() {
+        return "ws-" + session.getId();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.herald.runtime.web;
+
+import dev.herald.runtime.core.Engine;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.Extension;
+import jakarta.inject.Singleton;
+
+/** Registers an engine built by the host as a CDI bean, so REST resources and endpoints inject the same one. */
+public final class ProvidedEngineExtension implements Extension {
+    private final Engine engine;
+
+    public ProvidedEngineExtension(Engine engine) {
+        this.engine = engine;
+    }
+
+    void register(@Observes AfterBeanDiscovery abd) {
+        abd.addBean().types(Engine.class, Object.class).scope(Singleton.class).createWith(c -> engine);
+    }
+}
