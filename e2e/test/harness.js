@@ -201,11 +201,11 @@ function useServer(testApi, env = {}) {
   }
   before(async () => {
     ctx.server = await startServer(env)
-  }, { timeout: 45000 })
+  })
   afterEach(async (t) => {
     const fns = ctx.cleanups.splice(0)
     await Promise.allSettled(fns.map((fn) => withTimeout(Promise.resolve().then(fn), 5000, 'cleanup')))
-  }, { timeout: 20000 })
+  })
   after(async () => {
     if (!ctx.server) return
     if (!ctx.server.alive) {
@@ -214,7 +214,7 @@ function useServer(testApi, env = {}) {
       console.error(`--- server output ---\n${tail(ctx.server.logs(), 20000)}`)
     }
     await ctx.server.stop()
-  }, { timeout: 20000 })
+  })
   return ctx
 }
 

@@ -46,6 +46,8 @@ public final class RealtimeSession {
     private final Map<String, Channel> channels = new HashMap<>();
     private volatile long lastReceivedNanos = System.nanoTime();
     private volatile boolean closed;
+    /** Set once the server decided to drop this connection; later writes and drops are not counted again. */
+    private final java.util.concurrent.atomic.AtomicBoolean disconnecting = new java.util.concurrent.atomic.AtomicBoolean();
 
     RealtimeSession(Engine engine, Connection connection, ProtocolVersion version, Claims connectClaims) {
         this.engine = engine;
@@ -113,9 +115,7 @@ public final class RealtimeSession {
         lastReceivedNanos = System.nanoTime();
         engine.metrics().messageIn();
         if (bytes > engine.config().wsMaxFrameBytes()) {
-            engine.metrics().drop(ErrorCode.FRAME_TOO_LARGE);
-            LOG.info("{}: closing, {}", id(), ErrorCode.FRAME_TOO_LARGE.message(engine.config().wsMaxFrameBytes()));
-            connection.close(1009, "frame too large");
+            disconnect(ErrorCode.FRAME_TOO_LARGE, 1009, "frame too large", engine.config().wsMaxFrameBytes());
             return false;
         }
         return true;
@@ -356,14 +356,19 @@ public final class RealtimeSession {
     }
 
     private void send(Frame frame) {
-        if (closed) return;
+        if (closed || disconnecting.get()) return;
         if (!outbound.offer(frame)) {
-            if (closed) return;
-            engine.metrics().drop(ErrorCode.SLOW_CONSUMER);
-            LOG.warn("{}: disconnecting, {}", id(), ErrorCode.SLOW_CONSUMER.message());
             outbound.close();
-            connection.close(1008, ErrorCode.SLOW_CONSUMER.reason());
+            disconnect(ErrorCode.SLOW_CONSUMER, 1008, ErrorCode.SLOW_CONSUMER.reason());
         }
+    }
+
+    /** Closes the connection for a server-side reason, counting and logging it once. */
+    private void disconnect(ErrorCode reason, int closeCode, String closeReason, Object... args) {
+        if (closed || !disconnecting.compareAndSet(false, true)) return;
+        engine.metrics().drop(reason);
+        LOG.info("{}: disconnecting, {}", id(), reason.message(args));
+        connection.close(closeCode, closeReason);
     }
 
     private void reply(InboundMessage m, String status, JsonNode response) {
@@ -403,9 +408,7 @@ public final class RealtimeSession {
     }
 
     void closeIdle() {
-        engine.metrics().drop(ErrorCode.IDLE_TIMEOUT);
-        LOG.info("{}: closing, {}", id(), ErrorCode.IDLE_TIMEOUT.message(engine.config().wsIdleTimeoutMs()));
-        connection.close(1000, "idle timeout");
+        disconnect(ErrorCode.IDLE_TIMEOUT, 1000, "idle timeout", engine.config().wsIdleTimeoutMs());
     }
 
     /** Server-initiated close of the connection (shutdown, admin). */
