@@ -1,0 +1,120 @@
+'use strict'
+// Smoke test of the deployed WAR with the unmodified @supabase/realtime-js client (default vsn 2.0.0):
+// heartbeat round trip, two clients join one channel, a broadcast from one reaches the other.
+// Run by dist/war-tests (HeraldWarIT... see WarDeploymentTest.java). Exit 0 on success, 1 with a message otherwise.
+//
+// Environment:
+//   HERALD_URL      base URL ending in /realtime/v1, e.g. http://127.0.0.1:18480/herald/realtime/v1
+//   HERALD_TOKEN    an HS256 JWT (role anon) signed with the server's secret
+//   HERALD_E2E_DIR  the repo's e2e/ folder; modules are resolved from its node_modules (npm ci there first)
+//   HERALD_TIMEOUT_MS  overall bound (default 30000)
+
+const path = require('node:path')
+const { createRequire } = require('node:module')
+
+const TIMEOUT_MS = Number(process.env.HERALD_TIMEOUT_MS || 30000)
+const started = Date.now()
+
+function fail(message) {
+  console.error(`FAIL after ${Date.now() - started} ms: ${message}`)
+  process.exit(1)
+}
+
+for (const name of ['HERALD_URL', 'HERALD_TOKEN', 'HERALD_E2E_DIR']) {
+  if (!process.env[name]) fail(`environment variable ${name} is not set`)
+}
+const url = process.env.HERALD_URL
+const token = process.env.HERALD_TOKEN
+const e2eRequire = createRequire(path.join(path.resolve(process.env.HERALD_E2E_DIR), 'package.json'))
+
+let RealtimeClient, WebSocket
+try {
+  ;({ RealtimeClient } = e2eRequire('@supabase/realtime-js'))
+  WebSocket = e2eRequire('ws')
+} catch (e) {
+  fail(`cannot load @supabase/realtime-js / ws from ${process.env.HERALD_E2E_DIR}/node_modules (run "npm ci" in e2e/): ${e.message}`)
+}
+
+const overall = setTimeout(() => fail(`timed out after ${TIMEOUT_MS} ms (last step: ${step})`), TIMEOUT_MS)
+let step = 'start'
+const clients = []
+
+function within(promise, ms, what) {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms) }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+function makeClient(name, heartbeats) {
+  const client = new RealtimeClient(url, {
+    transport: WebSocket,
+    params: { apikey: token },
+    timeout: 5000,
+    heartbeatIntervalMs: 1000,
+    heartbeatCallback: (status, latency) => heartbeats.push({ name, status, latency }),
+  })
+  clients.push(client)
+  return client
+}
+
+function subscribe(channel, name) {
+  return within(new Promise((resolve, reject) => {
+    channel.subscribe((status, err) => {
+      if (status === 'SUBSCRIBED') resolve()
+      else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' || status === 'CLOSED') {
+        reject(new Error(`${name}: subscribe status ${status}${err ? ` (${err.message || err})` : ''}`))
+      }
+    })
+  }), 10000, `${name} subscribe`)
+}
+
+async function main() {
+  const heartbeats = []
+  const topic = `war-smoke-${process.pid}`
+  const a = makeClient('A', heartbeats)
+  const b = makeClient('B', heartbeats)
+
+  step = 'join'
+  const chA = a.channel(topic, { config: { broadcast: { self: false, ack: true } } })
+  const chB = b.channel(topic, { config: { broadcast: { self: false } } })
+  const received = new Promise((resolve) => chB.on('broadcast', { event: 'ping' }, (msg) => resolve(msg)))
+  await Promise.all([subscribe(chA, 'A'), subscribe(chB, 'B')])
+  console.log(`both clients SUBSCRIBED to ${topic} (${Date.now() - started} ms)`)
+
+  step = 'broadcast'
+  const payload = { n: 42, text: 'hello from A', nested: { ok: true } }
+  const ack = await within(chA.send({ type: 'broadcast', event: 'ping', payload }), 5000, 'A send ack')
+  if (ack !== 'ok') throw new Error(`A send returned ${JSON.stringify(ack)}, expected "ok"`)
+  const msg = await within(received, 5000, 'B receives broadcast')
+  if (msg.event !== 'ping' || JSON.stringify(msg.payload) !== JSON.stringify(payload)) {
+    throw new Error(`B received ${JSON.stringify(msg)}`)
+  }
+  console.log(`broadcast A -> B delivered: ${JSON.stringify(msg.payload)}`)
+
+  step = 'heartbeat'
+  a.sendHeartbeat()
+  const deadline = Date.now() + 5000
+  while (!heartbeats.some((h) => h.name === 'A' && h.status === 'ok') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const okA = heartbeats.find((h) => h.name === 'A' && h.status === 'ok')
+  if (!okA) throw new Error(`no heartbeat "ok" for A; statuses seen: ${JSON.stringify(heartbeats)}`)
+  const bad = heartbeats.filter((h) => h.status === 'timeout' || h.status === 'error')
+  if (bad.length) throw new Error(`heartbeat problems: ${JSON.stringify(bad)}`)
+  console.log(`heartbeat round trip ok (latency ${okA.latency} ms)`)
+
+  step = 'leave'
+  await within(Promise.all([chA.unsubscribe(), chB.unsubscribe()]), 5000, 'unsubscribe')
+}
+
+main().then(
+  () => {
+    clearTimeout(overall)
+    for (const c of clients) c.disconnect()
+    console.log(`OK in ${Date.now() - started} ms`)
+    process.exit(0)
+  },
+  (e) => fail(`${step}: ${e && e.stack ? e.stack : e}`),
+)
