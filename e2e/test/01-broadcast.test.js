@@ -177,10 +177,7 @@ test('supabase-js createClient: subscribe, broadcast to and from realtime-js cli
     realtime: { transport: WebSocket, timeout: 5000 },
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   })
-  ctx.track(async () => {
-    try { await h.withTimeout(sb.removeAllChannels(), 3000, 'sb removeAllChannels') } catch {}
-    try { await h.withTimeout(sb.realtime.disconnect(), 2000, 'sb disconnect') } catch {}
-  })
+  ctx.track(() => h.closeClient(sb.realtime))
   const ch = sb.channel('room-supabase', { config: { broadcast: { self: true, ack: true } } })
   const got = h.collector(ch, 'broadcast', { event: '*' })
   await h.subscribe(ch)
@@ -193,4 +190,79 @@ test('supabase-js createClient: subscribe, broadcast to and from realtime-js cli
   const r = await h.withTimeout(ch.httpSend('sbHttp', { h: 1 }), 6000, 'supabase-js httpSend')
   assert.deepEqual(r, { success: true })
   assert.deepEqual((await A.got.waitFor(byEvent('sbHttp'))).payload, { h: 1 })
+})
+
+test('REST: private messages are not delivered; single endpoint with ?private=true → 403', async () => {
+  const { A, B, C } = await threeClients('room-private-rest')
+  const res = await h.restBroadcast(ctx.server, [
+    { topic: 'room-private-rest', event: 'secret', payload: { s: 1 }, private: true },
+    { topic: 'room-private-rest', event: 'public', payload: { p: 1 } },
+  ])
+  assert.equal(res.status, 202, `batch with a private message (body ${res.body})`)
+  const single = await h.fetchT(`${ctx.server.realtimeUrl}/api/broadcast/room-private-rest/events/secret2?private=true`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.server.serviceKey}` },
+    body: JSON.stringify({ s: 2 }),
+  })
+  assert.equal(single.status, 403, 'single endpoint private=true')
+  assert.deepEqual(await single.json(), { message: 'Unauthorized' })
+  // realtime-js httpSend on a private channel surfaces the refusal
+  const priv = A.client.channel('room-private-rest-p', { config: { private: true } })
+  await assert.rejects(h.withTimeout(priv.httpSend('secret3', { s: 3 }), 6000, 'private httpSend'), /Unauthorized/)
+  // ordering marker: the public message of the same batch arrives; the private ones never do
+  for (const x of [A, B, C]) await x.got.waitFor(byEvent('public'), 5000, `${x.name} public`)
+  assert.equal(await A.channel.send({ type: 'broadcast', event: 'marker', payload: {} }), 'ok')
+  await B.got.waitFor(byEvent('marker'))
+  await C.got.waitFor(byEvent('marker'))
+  for (const x of [A, B, C]) {
+    assert.ok(!x.got.items.some((p) => p.event.startsWith('secret')), `${x.name} received a private REST message`)
+  }
+})
+
+test('REST single endpoint: percent-encoded topic with ":" , 415 for other content types, CORS preflight', async () => {
+  const client = h.createClient(ctx, { vsn: '2.0.0' })
+  const ch = client.channel('room:with:colons')
+  const got = h.collector(ch, 'broadcast', { event: '*' })
+  await h.subscribe(ch)
+  const url = `${ctx.server.realtimeUrl}/api/broadcast/${encodeURIComponent('room:with:colons')}/events/${encodeURIComponent('ev:1')}?apikey=${ctx.server.anonKey}&vsn=2.0.0&log_level=info`
+  const ok = await h.fetchT(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json; charset=utf-8', apikey: ctx.server.anonKey },
+    body: JSON.stringify({ c: 1 }),
+  })
+  assert.equal(ok.status, 202, 'apikey header + json with charset')
+  assert.deepEqual((await got.waitFor(byEvent('ev:1'))).payload, { c: 1 })
+
+  const bad = await h.fetchT(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${ctx.server.anonKey}` },
+    body: 'hello',
+  })
+  assert.equal(bad.status, 415)
+  assert.deepEqual(await bad.json(), { error: 'Unsupported Media Type. Use application/json or application/octet-stream' })
+
+  const pre = await h.fetchT(`${ctx.server.realtimeUrl}/api/broadcast`, {
+    method: 'OPTIONS',
+    headers: {
+      Origin: 'http://example.test',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'apikey, authorization, content-type, x-client-info',
+    },
+  })
+  assert.ok(pre.status >= 200 && pre.status < 300, `preflight status ${pre.status}`)
+  assert.ok(['*', 'http://example.test'].includes(pre.headers.get('access-control-allow-origin')), `allow-origin ${pre.headers.get('access-control-allow-origin')}`)
+  const allowHeaders = String(pre.headers.get('access-control-allow-headers') || '').toLowerCase()
+  for (const hd of ['apikey', 'authorization', 'content-type', 'x-client-info']) {
+    assert.ok(allowHeaders === '*' || allowHeaders.includes(hd), `allow-headers "${allowHeaders}" lacks ${hd}`)
+  }
+})
+
+test('httpSend with "/" in topic and event names (percent-encoded as %2F by realtime-js)', async () => {
+  const client = h.createClient(ctx, { vsn: '2.0.0' })
+  const ch = client.channel('room/with/slashes')
+  const got = h.collector(ch, 'broadcast', { event: '*' })
+  await h.subscribe(ch)
+  const r = await h.withTimeout(ch.httpSend('ev/slash', { s: 1 }), 6000, 'httpSend with slashes')
+  assert.deepEqual(r, { success: true })
+  assert.deepEqual((await got.waitFor(byEvent('ev/slash'))).payload, { s: 1 })
 })

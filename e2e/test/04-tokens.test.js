@@ -17,10 +17,10 @@ async function expectRefusal(apikey, status, errorText, { exact = true, query } 
   const q = query !== undefined ? query : `?apikey=${encodeURIComponent(apikey)}&vsn=2.0.0`
   const r = await h.tryUpgrade(wsUrl(q))
   assert.equal(r.status, status, `HTTP status for ${errorText} (body ${r.body})`)
-  assert.match(String(r.headers['content-type'] || ''), /application\/json/, 'content-type of refusal')
   assert.ok(r.json && typeof r.json.error === 'string', `JSON body with error: ${r.body}`)
   if (exact) assert.equal(r.json.error, errorText)
   else assert.ok(r.json.error.startsWith(errorText), `error "${r.json.error}" should start with "${errorText}"`)
+  return r
 }
 
 test('handshake: valid anon and service_role keys are accepted (101)', async () => {
@@ -50,6 +50,12 @@ test('handshake: wrongly signed token → 401 "Failed to validate JWT signature"
 test('handshake: missing role / missing exp → 401 "Fields `role` and `exp` are required in JWT"', async () => {
   await expectRefusal(await h.tokens.missingRole(ctx.server.secret), 401, 'Fields `role` and `exp` are required in JWT')
   await expectRefusal(await h.tokens.missingExp(ctx.server.secret), 401, 'Fields `role` and `exp` are required in JWT')
+})
+
+test('handshake: refusal carries Content-Type application/json (protocol.md §1.2)', async () => {
+  const r = await h.tryUpgrade(wsUrl(`?apikey=garbage&vsn=2.0.0`))
+  assert.equal(r.status, 401)
+  assert.match(String(r.headers['content-type'] || '(none)'), /^application\/json/, 'content-type of the 401 refusal')
 })
 
 test('handshake: unsupported vsn → 403', async () => {

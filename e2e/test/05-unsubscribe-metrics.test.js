@@ -8,7 +8,7 @@ const h = require('./harness')
 const ctx = h.useServer(test)
 
 test('/metrics serves Prometheus text with the herald_* metrics', async () => {
-  const res = await fetch(`${ctx.server.httpUrl}/metrics`)
+  const res = await h.fetchT(`${ctx.server.httpUrl}/metrics`)
   assert.equal(res.status, 200)
   assert.match(String(res.headers.get('content-type')), /text\/plain/)
   const text = await res.text()
@@ -37,8 +37,8 @@ test('unsubscribe reports CLOSED and herald_channels_joined returns to 0 (vsn 2 
   await h.waitFor(async () => (await h.readMetric(ctx.server, 'herald_channels_joined')) === 0, 3000, 'herald_channels_joined back to 0')
   // sockets are still up (client only left its channels)
   assert.equal(await h.readMetric(ctx.server, 'herald_connections'), 2)
-  await a.disconnect()
-  await b.disconnect()
+  await h.closeClient(a, { leave: false })
+  await h.closeClient(b, { leave: false })
   await h.waitFor(async () => (await h.readMetric(ctx.server, 'herald_connections')) === 0, 3000, 'herald_connections back to 0')
 })
 

@@ -161,6 +161,50 @@ for (const vsn of ['2.0.0', '1.0.0']) {
     assert.deepEqual(reply.payload, { status: 'error', response: { reason: 'TopicNameRequired: You must provide a topic name' } })
   })
 
+  test(`[vsn ${vsn}] broadcast ack false → no reply; string booleans in config are accepted`, async () => {
+    const c = await h.rawClient(ctx, { vsn })
+    const t1 = T('noack')
+    const j1 = (await c.join(t1)).joinRef
+    const r1 = c.push(t1, 'broadcast', { type: 'broadcast', event: 'a', payload: {} }, c.nextRef(), j1)
+    await c.expectNone((m) => m.ref === r1, 500, 'reply to a broadcast without ack')
+    const t2 = T('strbool')
+    const j2 = (await c.join(t2, { broadcast: { ack: 'true', self: 'TRUE' } })).joinRef
+    const r2 = c.push(t2, 'broadcast', { type: 'broadcast', event: 'b', payload: { v: 1 } }, c.nextRef(), j2)
+    assert.deepEqual((await c.reply(r2)).payload, { status: 'ok', response: {} }, 'ack "true" (string) honoured')
+    await c.waitFor((m) => m.topic === t2 && m.event === 'broadcast' && m.payload.event === 'b', 3000, 'self "TRUE" (string) honoured')
+  })
+
+  test(`[vsn ${vsn}] presence push: track → ok + presence_diff (phx_ref), non-map meta → error, untrack → leave diff`, async () => {
+    const c = await h.rawClient(ctx, { vsn })
+    const topic = T('presence-raw')
+    const { joinRef } = await c.join(topic, { presence: { key: 42, enabled: true } })
+    await c.waitFor((m) => m.topic === topic && m.event === 'presence_state', 3000, 'presence_state')
+    const from = c.messages.length
+    const r1 = c.push(topic, 'presence', { type: 'presence', event: 'track', payload: { name: 'n1' } }, c.nextRef(), joinRef)
+    const rep1 = await c.reply(r1)
+    assertFrame(vsn, rep1, { joinRef, ref: r1, topic, event: 'phx_reply', payload: { status: 'ok', response: {} } })
+    const diff = await c.waitFor((m) => m.topic === topic && m.event === 'presence_diff', 3000, 'presence_diff (join)', from)
+    assertFrame(vsn, diff, { ref: null, topic, event: 'presence_diff' })
+    assert.deepEqual(Object.keys(diff.payload).sort(), ['joins', 'leaves'])
+    assert.deepEqual(diff.payload.leaves, {})
+    assert.deepEqual(Object.keys(diff.payload.joins), ['42'], 'numeric presence key used as a string')
+    const meta = diff.payload.joins['42'].metas[0]
+    assert.equal(meta.name, 'n1')
+    assert.equal(typeof meta.phx_ref, 'string')
+
+    const r2 = c.push(topic, 'presence', { type: 'presence', event: 'track', payload: 'not-a-map' }, c.nextRef(), joinRef)
+    assert.deepEqual((await c.reply(r2)).payload, { status: 'error', response: { reason: 'Presence track payload must be a map' } })
+    const r3 = c.push(topic, 'presence', { type: 'presence', event: 'dance' }, c.nextRef(), joinRef)
+    assert.deepEqual((await c.reply(r3)).payload, { status: 'error', response: {} }, 'unknown presence event')
+
+    const from2 = c.messages.length
+    const r4 = c.push(topic, 'presence', { type: 'presence', event: 'UNTRACK' }, c.nextRef(), joinRef)
+    assert.deepEqual((await c.reply(r4)).payload, { status: 'ok', response: {} })
+    const leave = await c.waitFor((m) => m.topic === topic && m.event === 'presence_diff', 3000, 'presence_diff (leave)', from2)
+    assert.deepEqual(leave.payload.joins, {})
+    assert.equal(leave.payload.leaves['42'].metas[0].phx_ref, meta.phx_ref)
+  })
+
   test(`[vsn ${vsn}] JSON broadcast fan-out format to vsn 2 and vsn 1 subscribers`, async () => {
     const sender = await h.rawClient(ctx, { vsn })
     const sub2 = await h.rawClient(ctx, { vsn: '2.0.0' })

@@ -19,6 +19,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..')
 const DEFAULT_JAR = path.join(REPO_ROOT, 'dist', 'standalone', 'target', 'herald.jar')
 const READY_PREFIX = 'Herald listening on http://127.0.0.1:'
 const READY_TIMEOUT_MS = 30000
+const FILE_DEADLINE_MS = 150000
 
 // ---------------------------------------------------------------------------
 // promise utilities
@@ -158,10 +159,11 @@ async function startServer(env = {}) {
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         try { process.kill(proc.pid, 'SIGTERM') } catch {}
-        const done = await Promise.race([exited.promise.then(() => true), sleep(5000).then(() => false)])
-        if (!done) {
+        try {
+          await withTimeout(exited.promise, 5000, 'server exit after SIGTERM')
+        } catch {
           try { process.kill(proc.pid, 'SIGKILL') } catch {}
-          await Promise.race([exited.promise, sleep(3000)])
+          await withTimeout(exited.promise, 3000, 'server exit after SIGKILL').catch(() => {})
         }
       }
       try { fs.rmSync(dataDir, { recursive: true, force: true }) } catch {}
@@ -189,20 +191,27 @@ function tail(text, n = 4000) {
 }
 
 /**
- * Wire a server into a node:test file: starts it in `before`, stops it in `after`,
- * prints its output when a test failed. Returns a holder whose `.server` is set once started,
+ * Wire a server into a node:test file: starts it in `before`, stops it in `after` (printing its
+ * output if it died, or always with HERALD_E2E_SHOW_LOGS=1). Returns a holder whose `.server` is set once started,
  * plus a `track()` helper that registers cleanups (clients, sockets) run after each test.
  */
 function useServer(testApi, env = {}) {
   const { before, after, afterEach } = testApi
-  const ctx = { server: null, cleanups: [], failed: false }
+  const ctx = { server: null, cleanups: [] }
   ctx.track = (fn) => {
     ctx.cleanups.push(fn)
   }
   before(async () => {
     ctx.server = await startServer(env)
+    // last-resort bound for the whole file: no test file may hang the suite
+    const watchdog = setTimeout(() => {
+      console.error(`test file exceeded ${FILE_DEADLINE_MS} ms; killing server and exiting\n${tail(ctx.server.logs())}`)
+      try { process.kill(ctx.server.proc.pid, 'SIGKILL') } catch {}
+      process.exit(1)
+    }, FILE_DEADLINE_MS)
+    watchdog.unref()
   })
-  afterEach(async (t) => {
+  afterEach(async () => {
     const fns = ctx.cleanups.splice(0)
     await Promise.allSettled(fns.map((fn) => withTimeout(Promise.resolve().then(fn), 5000, 'cleanup')))
   })
@@ -265,15 +274,30 @@ function createClient(ctx, options = {}) {
     timeout: 5000,
     ...rest,
   })
-  ctx.track(async () => {
-    try {
-      await withTimeout(client.removeAllChannels(), 3000, 'removeAllChannels')
-    } catch {}
-    try {
-      await withTimeout(client.disconnect(), 2000, 'disconnect')
-    } catch {}
-  })
+  ctx.track(() => closeClient(client))
   return client
+}
+
+/**
+ * Leave all channels (bounded) and close the socket. Same wire behaviour as
+ * `client.removeAllChannels()` / `client.disconnect()`, but without the 10 s timer that
+ * realtime-js' disconnect() leaves behind (it keeps node's test process alive).
+ * With `leave: false` only the socket is closed (like `client.disconnect()`).
+ */
+async function closeClient(client, { leave = true } = {}) {
+  if (leave) {
+    await Promise.allSettled(
+      client.getChannels().map(async (ch) => {
+        try { await withTimeout(ch.unsubscribe(2000), 3000, 'unsubscribe') } catch {}
+        try { ch.teardown() } catch {}
+      })
+    )
+  }
+  try { if (typeof client._cancelPendingDisconnect === 'function') client._cancelPendingDisconnect() } catch {}
+  const socket = client.socketAdapter.getSocket()
+  try {
+    await withTimeout(new Promise((resolve) => socket.disconnect(resolve)), 3000, 'socket disconnect')
+  } catch {}
 }
 
 /**
@@ -583,7 +607,7 @@ function kind3Frame({ joinRef = '', ref = '', topic, event, meta = '', payload, 
 // metrics
 
 async function fetchMetrics(server) {
-  const res = await withTimeout(fetch(`${server.httpUrl}/metrics`), 5000, 'GET /metrics')
+  const res = await fetchT(`${server.httpUrl}/metrics`, {}, 5000)
   if (res.status !== 200) throw new Error(`/metrics returned HTTP ${res.status}`)
   return await res.text()
 }
@@ -616,9 +640,14 @@ async function readMetric(server, name, labels) {
 // ---------------------------------------------------------------------------
 // REST
 
+/** fetch with a hard deadline (aborts the request). */
+function fetchT(url, options = {}, ms = 8000) {
+  return fetch(url, { ...options, signal: AbortSignal.timeout(ms) })
+}
+
 async function restBroadcast(server, messages, { token, headers = {}, query = '' } = {}) {
   const res = await withTimeout(
-    fetch(`${server.realtimeUrl}/api/broadcast${query}`, {
+    fetchT(`${server.realtimeUrl}/api/broadcast${query}`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
@@ -661,6 +690,7 @@ module.exports = {
   mintToken,
   tokens,
   createClient,
+  closeClient,
   countingTransport,
   subscribe,
   collector,
@@ -673,6 +703,7 @@ module.exports = {
   metricValue,
   readMetric,
   restBroadcast,
+  fetchT,
   binaryPayload,
   bytesOf,
 }

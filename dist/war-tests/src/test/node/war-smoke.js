@@ -1,7 +1,9 @@
 'use strict'
 // Smoke test of the deployed WAR with the unmodified @supabase/realtime-js client (default vsn 2.0.0):
-// heartbeat round trip, two clients join one channel, a broadcast from one reaches the other.
-// Run by dist/war-tests (HeraldWarIT... see WarDeploymentTest.java). Exit 0 on success, 1 with a message otherwise.
+// heartbeat round trip, two clients join one channel, a broadcast from one reaches the other. Then a raw `ws`
+// socket sends one 4.5 MB frame (above Tyrus' default 4 MB buffer; the WAR's web.xml raises it) and must still
+// answer a heartbeat.
+// Run by dist/war-tests (HeraldWarTest.java). Exit 0 on success, 1 with a message otherwise.
 //
 // Environment:
 //   HERALD_URL      base URL ending in /realtime/v1, e.g. http://127.0.0.1:18480/herald/realtime/v1
@@ -107,6 +109,36 @@ async function main() {
 
   step = 'leave'
   await within(Promise.all([chA.unsubscribe(), chB.unsubscribe()]), 5000, 'unsubscribe')
+
+  step = 'big frame'
+  await bigFrameThenHeartbeat()
+}
+
+/** One unfragmented 4.5 MB text frame (vsn 1.0.0 JSON), then a heartbeat that must be answered on the same socket. */
+async function bigFrameThenHeartbeat() {
+  const wsUrl = `${url.replace(/^http/, 'ws')}/websocket?apikey=${encodeURIComponent(token)}&vsn=1.0.0`
+  const ws = new WebSocket(wsUrl)
+  try {
+    await within(new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+      ws.once('unexpected-response', (_, res) => reject(new Error(`upgrade answered HTTP ${res.statusCode}`)))
+    }), 5000, 'raw socket open')
+    const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve(`${code} ${reason}`)))
+    const reply = new Promise((resolve) => ws.on('message', (data) => {
+      const text = data.toString()
+      if (text.includes('"ref":"hb"')) resolve(text)
+    }))
+    const big = JSON.stringify({ topic: 'realtime:war-big', event: 'noop', payload: { f: 'x'.repeat(4_500_000) }, ref: 'big' })
+    ws.send(big, { fin: true, compress: false })
+    ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 'hb' }))
+    const first = await within(Promise.race([reply.then((r) => ({ r })), closed.then((c) => ({ c }))]), 10000, 'heartbeat after big frame')
+    if (first.c) throw new Error(`socket closed after a ${big.length}-byte frame: ${first.c}`)
+    if (!first.r.includes('phx_reply') || !first.r.includes('"ok"')) throw new Error(`heartbeat reply: ${first.r}`)
+    console.log(`${big.length}-byte frame admitted; heartbeat answered on the same socket`)
+  } finally {
+    ws.terminate()
+  }
 }
 
 main().then(

@@ -28,6 +28,14 @@ public enum ErrorCode {
     TOKEN_SIGNATURE_INVALID("JwtSignatureError", "Failed to validate JWT signature"),
     TOKEN_SIGNER_UNAVAILABLE("JwtSignerError", "Failed to generate JWT signer, check your JWT secret or JWKS configuration"),
 
+    POSTGRES_SUBSCRIBE_TIMEOUT("PostgresChangesSubscribeTimeout", "Timed out waiting for postgres_changes subscription"),
+    POSTGRES_SUBSCRIBE_REFUSED("RealtimeDisabledForConfiguration", "%s"),
+
+    // postgres_changes system errors (the channel stays joined).
+    POSTGRES_SUBSCRIPTION_INVALID("PostgresChangesSubscription", "%s"),
+    POSTGRES_CHANGES_DISABLED("PostgresChangesDisabled", "postgres_changes are not available: change capture is disabled (HERALD_CDC_ENABLED=false)"),
+    POSTGRES_BINDING_FAILED("PostgresChangesBindingFailed", "Delivering changes to this subscription failed and it was removed: %s"),
+
     // HTTP upgrade refusals (message only on the wire, inside {"error": ...}).
     API_KEY_MISSING(null, "API key is missing"),
     CONNECT_FAILED(null, "Error connecting to Realtime"),

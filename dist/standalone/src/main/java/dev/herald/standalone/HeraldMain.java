@@ -7,6 +7,7 @@ import dev.herald.runtime.core.EngineBootstrap;
 import dev.herald.runtime.web.BroadcastResource;
 import dev.herald.runtime.web.HeraldRestApplication;
 import dev.herald.runtime.web.MetricsResource;
+import dev.herald.runtime.web.HealthResource;
 import dev.herald.runtime.web.ProvidedEngineExtension;
 import dev.herald.runtime.web.RealtimeEndpoint;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -53,7 +54,7 @@ public final class HeraldMain {
         ServiceLoader.load(Extension.class).forEach(weldBuilder::addExtension);
         WeldContainer weld = weldBuilder
                 .addExtension(new ProvidedEngineExtension(engine))
-                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class)
+                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class, HealthResource.class)
                 .initialize();
 
         ResourceConfig rest = new ResourceConfig(HeraldRestApplication.CLASSES)

@@ -34,6 +34,13 @@ public final class HeraldConfig {
     public static final String OUTBOUND_QUEUE_MESSAGES = "herald.outbound.queue-max-messages";
     public static final String OUTBOUND_QUEUE_BYTES = "herald.outbound.queue-max-bytes";
     public static final String CONFIG_FILE = "herald.config-file";
+    public static final String DB_EMBEDDED_PORT = "herald.db.embedded-port";
+    public static final String CDC_ENABLED = "herald.cdc.enabled";
+    public static final String CDC_PUBLICATION = "herald.cdc.publication";
+    public static final String CDC_SLOT = "herald.cdc.slot";
+    public static final String CDC_TABLES = "herald.cdc.tables";
+    public static final String CDC_POLL_INTERVAL_MS = "herald.cdc.poll-interval-ms";
+    public static final String CDC_OFFSET_FLUSH_MS = "herald.cdc.offset-flush-ms";
 
     private final String httpHost;
     private final int httpPort;
@@ -49,6 +56,13 @@ public final class HeraldConfig {
     private final int maxPayloadKb;
     private final int outboundQueueMessages;
     private final long outboundQueueBytes;
+    private final int dbEmbeddedPort;
+    private final boolean cdcEnabled;
+    private final String cdcPublication;
+    private final String cdcSlot;
+    private final java.util.List<String> cdcTables;
+    private final long cdcPollIntervalMs;
+    private final long cdcOffsetFlushMs;
 
     private HeraldConfig(Source s) {
         httpHost = s.string(HTTP_HOST, "127.0.0.1");
@@ -71,6 +85,22 @@ public final class HeraldConfig {
         maxPayloadKb = (int) s.integer(MAX_PAYLOAD_KB, 3_000, 1, 60_000);
         outboundQueueMessages = (int) s.integer(OUTBOUND_QUEUE_MESSAGES, 4_096, 16, 1_000_000);
         outboundQueueBytes = s.integer(OUTBOUND_QUEUE_BYTES, 64L * 1024 * 1024, 64 * 1024, 4L * 1024 * 1024 * 1024);
+        dbEmbeddedPort = (int) s.integer(DB_EMBEDDED_PORT, 54322, 0, 65535);
+        cdcEnabled = s.bool(CDC_ENABLED, true);
+        cdcPublication = s.identifier(CDC_PUBLICATION, "herald");
+        cdcSlot = s.identifier(CDC_SLOT, "herald");
+        java.util.List<String> tables = new java.util.ArrayList<>();
+        for (String t : s.string(CDC_TABLES, "public.*").split(",")) {
+            String p = t.strip();
+            if (p.isEmpty()) continue;
+            if (!p.matches("[A-Za-z_][A-Za-z0-9_$]*\\.([A-Za-z_][A-Za-z0-9_$]*|\\*)")) {
+                throw new ConfigException(s.describe(CDC_TABLES) + ": '" + p + "' is not schema.table or schema.*");
+            }
+            tables.add(p);
+        }
+        cdcTables = java.util.List.copyOf(tables);
+        cdcPollIntervalMs = s.integer(CDC_POLL_INTERVAL_MS, 10, 1, 10_000);
+        cdcOffsetFlushMs = s.integer(CDC_OFFSET_FLUSH_MS, 1_000, 0, 600_000);
     }
 
     /** Loads from system properties, the environment and the optional properties file. */
@@ -99,6 +129,15 @@ public final class HeraldConfig {
     public int maxPayloadBytes() { return maxPayloadKb * 1000 + 500; }
     public int outboundQueueMessages() { return outboundQueueMessages; }
     public long outboundQueueBytes() { return outboundQueueBytes; }
+
+    public int dbEmbeddedPort() { return dbEmbeddedPort; }
+    public boolean cdcEnabled() { return cdcEnabled; }
+    public String cdcPublication() { return cdcPublication; }
+    public String cdcSlot() { return cdcSlot; }
+    /** Tables to publish: {@code schema.table} or {@code schema.*}. */
+    public java.util.List<String> cdcTables() { return cdcTables; }
+    public long cdcPollIntervalMs() { return cdcPollIntervalMs; }
+    public long cdcOffsetFlushMs() { return cdcOffsetFlushMs; }
 
     /** The environment variable that carries a key, e.g. {@code HERALD_WS_IDLE_TIMEOUT_MS}. */
     public static String envName(String key) {
@@ -156,6 +195,22 @@ public final class HeraldConfig {
                 throw new ConfigException(describe(key) + ": " + n + " is out of range (expected " + min + ".." + max + ")");
             }
             return n;
+        }
+
+        boolean bool(String key, boolean def) {
+            String v = raw(key);
+            if (v == null) return def;
+            if (v.equalsIgnoreCase("true")) return true;
+            if (v.equalsIgnoreCase("false")) return false;
+            throw new ConfigException(describe(key) + ": '" + v + "' is not true or false");
+        }
+
+        String identifier(String key, String def) {
+            String v = string(key, def);
+            if (!v.matches("[a-z_][a-z0-9_]{0,62}")) {
+                throw new ConfigException(describe(key) + ": '" + v + "' must be a lower-case PostgreSQL identifier (a-z, 0-9, _)");
+            }
+            return v;
         }
 
         String describe(String key) {

@@ -6,7 +6,10 @@ import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.JwtVerifier;
 import dev.herald.runtime.auth.TokenException;
+import dev.herald.runtime.cdc.CdcService;
+import dev.herald.runtime.cdc.DebeziumCdcSource;
 import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.db.Database;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.protocol.Outbound;
@@ -41,8 +44,15 @@ public final class Engine implements AutoCloseable {
     private final Set<RealtimeSession> sessions = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private final List<String> startupNotes;
+    private final Database database;
+    private final AutoCloseable embeddedDatabase;
+    private final CdcService cdc;
 
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes) {
+        this(config, jwtSecret, startupNotes, null, null);
+    }
+
+    Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase) {
         this.config = config;
         this.verifier = new JwtVerifier(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtClockSkewSeconds(), Clock.systemUTC());
         this.startupNotes = List.copyOf(startupNotes);
@@ -54,7 +64,25 @@ public final class Engine implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         long sweep = Math.max(250, Math.min(5_000, config.wsIdleTimeoutMs() / 4));
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
+        this.database = database;
+        this.embeddedDatabase = embeddedDatabase;
+        this.cdc = database == null ? null : new CdcService(database,
+                new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
+                        config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
+                config.cdcTables(), metrics,
+                (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
     }
+
+    /** Starts change capture (prepares the schema and publication first). */
+    void startCdc() throws java.sql.SQLException {
+        if (cdc != null) cdc.start();
+    }
+
+    /** The postgres_changes feature, or null when change capture is disabled. */
+    public CdcService cdc() { return cdc; }
+
+    /** Herald's database, or null when change capture is disabled. */
+    public Database database() { return database; }
 
     public HeraldConfig config() { return config; }
     public HeraldMetrics metrics() { return metrics; }
@@ -179,5 +207,14 @@ public final class Engine implements AutoCloseable {
     public void close() {
         for (RealtimeSession s : sessions) s.close(1012, "service restart");
         scheduler.shutdownNow();
+        if (cdc != null) cdc.close();
+        if (database != null) database.close();
+        if (embeddedDatabase != null) {
+            try {
+                embeddedDatabase.close();
+            } catch (Exception e) {
+                LOG.warn("error stopping the embedded database: {}", e.toString());
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.herald.runtime.core;
 import dev.herald.runtime.auth.SecretStore;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.db.Database;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -44,7 +45,43 @@ public final class EngineBootstrap {
             notes.add("anon key: " + SecretStore.mintKey(secret, "anon", Duration.ofDays(3650)));
             notes.add("service_role key: " + SecretStore.mintKey(secret, "service_role", Duration.ofDays(3650)));
         }
-        return new Engine(config, secret, notes);
+        Database database = null;
+        AutoCloseable embedded = null;
+        if (config.cdcEnabled()) {
+            if (config.dbUrl() == null) {
+                if (hosting == Hosting.CONTAINER) {
+                    throw new ConfigException(HeraldConfig.envName(HeraldConfig.DB_URL) + " (" + HeraldConfig.DB_URL
+                            + ") must be set when Herald runs inside an application server (there is no embedded PostgreSQL there)");
+                }
+                EmbeddedDefault.Started started = EmbeddedDefault.start(config);
+                database = started.database();
+                embedded = started.closer();
+                notes.add("Embedded PostgreSQL (data in " + config.dataDir().resolve("postgres") + "); connect with: " + started.psql());
+            } else {
+                database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword());
+            }
+        }
+        Engine engine = new Engine(config, secret, notes, database, embedded);
+        try {
+            engine.startCdc();
+        } catch (Exception e) {
+            engine.close();
+            throw new ConfigException("Cannot start change capture: " + e.getMessage());
+        }
+        return engine;
+    }
+
+    /** Kept apart so application servers never load the embedded-database classes (not in the WAR). */
+    private static final class EmbeddedDefault {
+        record Started(Database database, AutoCloseable closer, String psql) {
+        }
+
+        static Started start(HeraldConfig config) {
+            dev.herald.runtime.db.EmbeddedDatabase pg = dev.herald.runtime.db.EmbeddedDatabase.start(
+                    config.dataDir().resolve("postgres"), config.dbEmbeddedPort());
+            return new Started(new Database(pg.jdbcUrl(), dev.herald.runtime.db.EmbeddedDatabase.USER,
+                    dev.herald.runtime.db.EmbeddedDatabase.PASSWORD), pg, pg.psqlHint());
+        }
     }
 
     static boolean isLoopback(String host) {

@@ -14,7 +14,9 @@ import java.util.zip.CRC32;
  * anything unparseable falls back to the default rather than failing the join.
  */
 record JoinRequest(boolean self, boolean ack, boolean presenceEnabled, String presenceKey, boolean isPrivate,
-                   ArrayNode postgresChanges, String accessToken) {
+                   ArrayNode postgresChanges, String accessToken, boolean waitForPostgres, long waitTimeoutMs) {
+    /** The longest a join reply is held for postgres_changes (reference branch: 20 s). */
+    static final long MAX_WAIT_MS = 20_000;
 
     static JoinRequest parse(JsonNode payload) {
         JsonNode config = payload != null && payload.isObject() ? payload.path("config") : Json.object();
@@ -34,8 +36,11 @@ record JoinRequest(boolean self, boolean ack, boolean presenceEnabled, String pr
         if (token == null) token = text(payload == null ? null : payload.get("access_token"));
         JsonNode key = presence.path("key");
         String presenceKey = key.isTextual() || key.isNumber() ? key.asText() : "";
+        JsonNode options = config.path("postgres_changes_options");
+        long timeout = options.path("timeout").canConvertToLong() ? options.path("timeout").asLong() : 15_000;
         return new JoinRequest(bool(broadcast.get("self")), bool(broadcast.get("ack")), bool(presence.get("enabled")),
-                presenceKey, bool(config.get("private")), changes, token);
+                presenceKey, bool(config.get("private")), changes, token, bool(options.get("wait")),
+                Math.max(100, Math.min(timeout, MAX_WAIT_MS)));
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.TokenException;
+import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.protocol.Codec;
 import dev.herald.runtime.protocol.Frame;
 import dev.herald.runtime.protocol.InboundMessage;
@@ -196,10 +197,79 @@ public final class RealtimeSession {
         engine.metrics().channelJoined();
         engine.broker().subscribe(ch);
         scheduleExpiry(ch);
+        if (!ch.postgresChanges().isEmpty() && engine.cdc() != null && join.waitForPostgres()) {
+            // postgres_changes_options.wait: the reply waits until the bindings are live (protocol.md §3.10).
+            engine.cdc().subscribe(ch, claims, ch.postgresChanges())
+                    .orTimeout(join.waitTimeoutMs(), TimeUnit.MILLISECONDS)
+                    .whenComplete((result, error) -> joinedAfterWait(ch, m, result, error));
+            return;
+        }
+        replyJoined(ch, m);
+        subscribePostgres(ch, claims);
+    }
+
+    private void replyJoined(Channel ch, InboundMessage m) {
         ObjectNode response = Json.object();
         response.set("postgres_changes", ch.postgresChanges());
         reply(m, "ok", response);
         if (ch.presenceEnabled()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
+    }
+
+    private synchronized void joinedAfterWait(Channel ch, InboundMessage m, CdcService.SubscribeResult result, Throwable error) {
+        if (closed || channels.get(ch.topic()) != ch) {
+            if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
+            return;
+        }
+        if (error != null || result == null) {
+            teardown(ch);
+            replyError(m, error instanceof java.util.concurrent.TimeoutException
+                    ? ErrorCode.POSTGRES_SUBSCRIBE_TIMEOUT.reason() : ErrorCode.POSTGRES_SUBSCRIBE_REFUSED.reason(String.valueOf(error)));
+            return;
+        }
+        if (!result.ok()) {
+            teardown(ch);
+            replyError(m, ErrorCode.POSTGRES_SUBSCRIBE_REFUSED.reason(result.message()));
+            return;
+        }
+        replyJoined(ch, m);
+        pushPostgresSystem(ch, true, result.message());
+    }
+
+    /** Registers the channel's postgres_changes bindings; the system message follows once they are live. */
+    private void subscribePostgres(Channel ch, Claims claims) {
+        if (ch.postgresChanges().isEmpty()) return;
+        if (engine.cdc() == null) {
+            pushPostgresSystem(ch, false, ErrorCode.POSTGRES_CHANGES_DISABLED.message());
+            return;
+        }
+        engine.cdc().subscribe(ch, claims, ch.postgresChanges()).whenComplete((result, error) -> postgresSubscribed(ch, claims, result, error));
+    }
+
+    private synchronized void postgresSubscribed(Channel ch, Claims claims, CdcService.SubscribeResult result, Throwable error) {
+        if (closed || channels.get(ch.topic()) != ch) {
+            engine.cdc().unsubscribe(ch);
+            return;
+        }
+        if (ch.claims() != claims) return; // a token refresh re-subscribed meanwhile; its result counts
+        if (error != null) pushPostgresSystem(ch, false, "Realtime was unable to connect to the project database");
+        else pushPostgresSystem(ch, result.ok(), result.message());
+    }
+
+    /** A binding of this channel failed while a change was delivered: only this channel hears of it. */
+    public synchronized void postgresBindingFailed(Channel ch, Exception error) {
+        if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
+        if (closed || channels.get(ch.topic()) != ch) return;
+        engine.metrics().drop(ErrorCode.POSTGRES_BINDING_FAILED);
+        pushPostgresSystem(ch, false, ErrorCode.POSTGRES_BINDING_FAILED.message(error.toString()));
+    }
+
+    private void pushPostgresSystem(Channel ch, boolean ok, String message) {
+        ObjectNode system = Json.object();
+        system.put("extension", "postgres_changes");
+        system.put("status", ok ? "ok" : "error");
+        system.put("message", message);
+        system.put("channel", ch.subTopic());
+        push(ch, "system", null, system);
     }
 
     private Claims channelClaims(String token) throws TokenException {
@@ -231,6 +301,7 @@ public final class RealtimeSession {
     private void teardown(Channel ch) {
         if (!channels.remove(ch.topic(), ch)) return;
         ch.expiry(null);
+        if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
         engine.broker().unsubscribe(ch);
         engine.metrics().channelLeft();
         PresenceTracker tracker = engine.presence(ch.key());
@@ -336,8 +407,11 @@ public final class RealtimeSession {
         String token = t.isTextual() ? t.asText() : t.toString();
         if (token.startsWith("sb_") || token.equals(ch.claims().token())) return;
         try {
-            ch.claims(engine.verifier().verify(token));
+            Claims claims = engine.verifier().verify(token);
+            ch.claims(claims);
             scheduleExpiry(ch);
+            // Bindings are re-registered with the new claims, and say so again (reference behaviour).
+            subscribePostgres(ch, claims);
         } catch (TokenException e) {
             shutdown(ch, e.text());
         }

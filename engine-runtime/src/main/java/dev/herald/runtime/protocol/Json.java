@@ -11,8 +11,15 @@ import java.io.UncheckedIOException;
 
 /** The engine's one Jackson mapper and small helpers around it. Thread-safe. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
-    public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /**
+     * Numbers keep their exact text: floats are read as BigDecimal and written plain, so a payload passed through
+     * (or a numeric column like {@code 1.50}) comes out as it went in.
+     */
+    public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .setNodeFactory(NODES)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
     private Json() {
     }

@@ -37,7 +37,7 @@ class RealtimeSessionTest {
     }
 
     static Engine engine(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of("HERALD_JWT_SECRET", Tokens.SECRET));
+        Map<String, String> env = new HashMap<>(Map.of("HERALD_JWT_SECRET", Tokens.SECRET, "HERALD_CDC_ENABLED", "false"));
         env.putAll(extra);
         return EngineBootstrap.start(HeraldConfig.load(env, new Properties()), EngineBootstrap.Hosting.STANDALONE);
     }
@@ -76,7 +76,11 @@ class RealtimeSessionTest {
         Client c = connect("2.0.0");
         String cfg = "{\"postgres_changes\":[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"todos\",\"filter\":\"id=eq.1\",\"select\":[\"a\"]},null,{\"event\":\"*\",\"schema\":\"public\"}]}";
         c.text(join("3", "realtime:room1", cfg));
-        JsonNode reply = Json.read(c.conn().last());
+        JsonNode reply = c.conn().events("phx_reply").get(0);
+        // Without change capture the bindings are refused after the reply, never silently accepted.
+        JsonNode system = c.conn().events("system").get(0).get(4);
+        assertEquals("postgres_changes", system.get("extension").asText());
+        assertEquals("error", system.get("status").asText());
         assertEquals("3", reply.get(0).asText());
         assertEquals("3", reply.get(1).asText());
         assertEquals("phx_reply", reply.get(3).asText());
@@ -90,7 +94,7 @@ class RealtimeSessionTest {
         assertTrue(pg.get(1).get("id").isInt());
         Client other = connect("2.0.0");
         other.text(join("5", "realtime:room2", cfg));
-        JsonNode pg2 = Json.read(other.conn().last()).get(4).get("response").get("postgres_changes");
+        JsonNode pg2 = other.conn().events("phx_reply").get(0).get(4).get("response").get("postgres_changes");
         assertEquals(pg.get(0).get("id"), pg2.get(0).get("id"));
         c.text(join("7", "realtime:room3", "{}"));
         assertEquals(0, Json.read(c.conn().last()).get(4).get("response").get("postgres_changes").size());

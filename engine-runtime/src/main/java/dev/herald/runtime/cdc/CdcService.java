@@ -1,0 +1,334 @@
+package dev.herald.runtime.cdc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.cdc.filter.Condition;
+import dev.herald.runtime.cdc.filter.FilterCompiler;
+import dev.herald.runtime.cdc.filter.FilterException;
+import dev.herald.runtime.cdc.filter.FilterParser;
+import dev.herald.runtime.cdc.filter.RowPredicate;
+import dev.herald.runtime.core.Channel;
+import dev.herald.runtime.db.Database;
+import dev.herald.runtime.metrics.HeraldMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The postgres_changes feature: keeps the publication current, runs the {@link CdcSource}, validates and registers
+ * subscriptions, and dispatches each change through the {@link SubscriptionIndex}. Subscription work (catalog
+ * queries) runs on its own executor, never on a socket thread or the change-feed thread. Thread-safe.
+ */
+public final class CdcService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CdcService.class);
+    /** Slot lag above which the feed reports itself as lagging. */
+    static final long LAGGING_BYTES = 64L * 1024 * 1024;
+
+    /** Outcome of registering a channel's bindings: ok, or the error text for the {@code system} message. */
+    public record SubscribeResult(boolean ok, String message) {
+    }
+
+    private final Database database;
+    private final TableCatalog catalog;
+    private final PublicationManager publications;
+    private final DebeziumCdcSource.Settings settings;
+    private final SubscriptionIndex index;
+    private final HeraldMetrics metrics;
+    private final ExecutorService subscriber = Executors.newSingleThreadExecutor(daemon("herald-cdc-subscribe"));
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("herald-cdc-housekeeping"));
+    private final AtomicLong slotLagBytes = new AtomicLong(-1);
+    private final Counter events;
+    private volatile CdcSource source;
+    private volatile ChangeEvent.StreamPosition lastDelivered;
+
+    public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
+                      BiConsumer<PgSubscription, Exception> subscriberFailure) {
+        this.database = database;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.catalog = new TableCatalog(database.dataSource());
+        this.publications = new PublicationManager(database.dataSource(), settings.publication(), tablePatterns);
+        this.index = new SubscriptionIndex((s, e) -> {
+            LOG.warn("postgres_changes binding {} of {} failed: {}", s.id(), s.channel().topic(), e.toString());
+            subscriberFailure.accept(s, e);
+        });
+        this.events = Counter.builder("herald.cdc.events").description("Row changes received from the change feed")
+                .register(metrics.registry());
+        Gauge.builder("herald.cdc.up", this, s -> s.source != null && s.source.state() == CdcSource.State.RUNNING ? 1 : 0)
+                .description("1 while the change feed is streaming").register(metrics.registry());
+        Gauge.builder("herald.cdc.slot.lag.bytes", slotLagBytes, AtomicLong::get)
+                .description("WAL retained by Herald's replication slot (-1 unknown)").register(metrics.registry());
+        Gauge.builder("herald.cdc.last.lsn", this, s -> s.source == null ? 0 : s.source.lastLsn())
+                .description("LSN of the last change handed to subscribers").register(metrics.registry());
+    }
+
+    /** Prepares the database (schema, publication) and starts streaming. */
+    public void start() throws SQLException {
+        database.migrate();
+        database.checkReplicationReady();
+        publications.ensureExists();
+        publications.reconcile();
+        startSource();
+        housekeeping.scheduleWithFixedDelay(this::housekeeping, 2, 2, TimeUnit.SECONDS);
+    }
+
+    private synchronized void startSource() {
+        source = new DebeziumCdcSource(settings, database.dataSource(), catalog);
+        source.start(this::onChanges);
+    }
+
+    /** Stops and restarts the source (operations, and the restart test); delivery resumes without duplicates. */
+    public synchronized void restartSource() {
+        source.close();
+        startSource();
+    }
+
+    /** Blocks until the source streams or {@code timeoutMs} passes. */
+    public boolean awaitRunning(long timeoutMs) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < end) {
+            CdcSource s = source;
+            if (s != null && s.state() == CdcSource.State.RUNNING) return true;
+            if (s != null && s.state() == CdcSource.State.FAILED) return false;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    public String state() {
+        CdcSource s = source;
+        if (s == null) return "stopped";
+        return switch (s.state()) {
+            case RUNNING -> slotLagBytes.get() > LAGGING_BYTES ? "lagging" : "running";
+            case FAILED -> "failed";
+            case STARTING -> "starting";
+            case STOPPED -> "stopped";
+        };
+    }
+
+    public boolean healthy() {
+        CdcSource s = source;
+        return s != null && s.state() == CdcSource.State.RUNNING;
+    }
+
+    public String lastError() {
+        CdcSource s = source;
+        return s == null ? null : s.lastError();
+    }
+
+    public long slotLagBytes() {
+        return slotLagBytes.get();
+    }
+
+    public TableCatalog catalog() {
+        return catalog;
+    }
+
+    public PublicationManager publications() {
+        return publications;
+    }
+
+    // ---- delivery -----------------------------------------------------------------------------------------------
+
+    private void onChanges(List<ChangeEvent> batch) {
+        for (ChangeEvent e : batch) {
+            events.increment();
+            ChangeEvent.StreamPosition last = lastDelivered;
+            // A restarted source replays from its last flushed offset; connected clients must not see repeats.
+            if (last != null && e.position().compareTo(last) <= 0) continue;
+            lastDelivered = e.position();
+            if (!index.hasBindingsFor(e.schema(), e.table())) continue;
+            TableInfo table = catalog.table(e.schema(), e.table()).orElse(null);
+            if (table == null) continue;
+            // Fail closed: a table under row-level security is not delivered until row policies exist.
+            if (table.rowSecurity()) continue;
+            index.dispatch(table, e, s -> catalog.canSelect(s.role(), table.schema(), table.name()));
+        }
+    }
+
+    private void housekeeping() {
+        try {
+            publications.reconcile();
+            try (Connection c = database.dataSource().getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, settings.slot());
+                try (ResultSet rs = ps.executeQuery()) {
+                    slotLagBytes.set(rs.next() ? rs.getLong(1) : -1);
+                }
+            }
+        } catch (Exception e) {
+            slotLagBytes.set(-1);
+            LOG.debug("CDC housekeeping failed: {}", e.toString());
+        }
+    }
+
+    // ---- subscriptions ------------------------------------------------------------------------------------------
+
+    /**
+     * Validates {@code entries} (the join reply's postgres_changes list, with ids) for {@code channel} and registers
+     * them. The future completes once the bindings are in the index, so any change committed afterwards is
+     * delivered. All-or-nothing: one invalid entry fails the channel's bindings, as the reference server does.
+     */
+    public CompletableFuture<SubscribeResult> subscribe(Channel channel, Claims claims, ArrayNode entries) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<PgSubscription> subs = validate(channel, claims, entries);
+                index.register(channel, subs);
+                return new SubscribeResult(true, "Subscribed to PostgreSQL");
+            } catch (SubscriptionException e) {
+                index.unregister(channel);
+                return new SubscribeResult(false, e.getMessage());
+            } catch (RuntimeException | SQLException e) {
+                index.unregister(channel);
+                LOG.warn("postgres_changes subscription of {} failed: {}", channel.topic(), e.toString());
+                return new SubscribeResult(false, "Realtime was unable to connect to the project database");
+            }
+        }, subscriber);
+    }
+
+    public void unsubscribe(Channel channel) {
+        index.unregister(channel);
+    }
+
+    private List<PgSubscription> validate(Channel channel, Claims claims, ArrayNode entries) throws SQLException, SubscriptionException {
+        publications.reconcile();
+        Set<String> published = publications.publishedTables();
+        List<PgSubscription> out = new ArrayList<>();
+        for (JsonNode entry : entries) out.add(validateEntry(channel, claims, entry, published));
+        return out;
+    }
+
+    private PgSubscription validateEntry(Channel channel, Claims claims, JsonNode entry, Set<String> published) throws SubscriptionException {
+        String eventText = entry.path("event").isTextual() ? entry.get("event").asText().toUpperCase(Locale.ROOT) : "*";
+        ChangeEvent.Type event = switch (eventText) {
+            case "INSERT" -> ChangeEvent.Type.INSERT;
+            case "UPDATE" -> ChangeEvent.Type.UPDATE;
+            case "DELETE" -> ChangeEvent.Type.DELETE;
+            default -> null;
+        };
+        JsonNode schemaNode = entry.get("schema");
+        JsonNode tableNode = entry.get("table");
+        JsonNode filterNode = entry.get("filter");
+        for (JsonNode n : new JsonNode[] {schemaNode, tableNode, filterNode}) {
+            if (n != null && !n.isNull() && !n.isTextual()) throw new SubscriptionException("Unable to subscribe to changes with given parameters. "
+                    + "schema, table and filter must be strings: " + entry);
+        }
+        String schema = schemaNode == null || schemaNode.isNull() ? "public" : schemaNode.asText();
+        String table = tableNode == null || tableNode.isNull() || tableNode.asText().equals("*") ? null : tableNode.asText();
+        if (schema.equals("*")) schema = null;
+        String filter = filterNode == null || filterNode.isNull() || filterNode.asText().isBlank() ? null : filterNode.asText();
+        String params = "[event: " + eventText + ", schema: " + (schema == null ? "*" : schema) + ", table: " + (table == null ? "*" : table)
+                + ", filters: " + (filter == null ? "[]" : "[" + filter + "]") + ", select: " + (entry.has("select") ? entry.get("select") : "nil") + "]";
+        List<String> select = null;
+        JsonNode sel = entry.get("select");
+        if (sel != null && !sel.isNull()) {
+            if (!sel.isArray()) throw new SubscriptionException(
+                    "Error parsing `select` params: expected a list of column name strings, e.g. select: [\"col1\", \"col2\"]");
+            if (table == null || schema == null) throw new SubscriptionException(
+                    "Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.");
+            select = new ArrayList<>();
+            for (JsonNode c : sel) {
+                if (!c.isTextual()) throw new SubscriptionException(
+                        "Error parsing `select` params: expected a list of column name strings, e.g. select: [\"col1\", \"col2\"]");
+                select.add(c.asText());
+            }
+            select = List.copyOf(select);
+        }
+        boolean leave = entry.path("leave").asBoolean(false);
+        String role = claims.role();
+
+        List<Condition> conditions;
+        try {
+            conditions = FilterParser.parse(filter);
+        } catch (FilterException e) {
+            throw new SubscriptionException(e.getMessage());
+        }
+        if (table == null || schema == null) {
+            if (!conditions.isEmpty()) throw new SubscriptionException("Unable to subscribe to changes with given parameters. "
+                    + "A filter needs an explicit schema and table: " + params);
+            final String s = schema;
+            boolean any = published.stream().anyMatch(t -> s == null || t.startsWith(s + "."));
+            if (!any) throw notEnabled(params);
+            if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
+            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role);
+        }
+        if (!published.contains(schema + "." + table)) throw notEnabled(params);
+        catalog.invalidate(schema, table);
+        TableInfo info = catalog.table(schema, table).orElseThrow(() -> notEnabled(params));
+        if (info.rowSecurity()) throw exception(params, "table " + info.qualifiedName()
+                + " has row level security enabled; Herald does not deliver its changes until row policies are configured");
+        if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
+        if (!catalog.canSelect(role, schema, table)) throw exception(params, "permission denied for table " + table + " (role " + role + ")");
+        if (select != null) {
+            for (String c : select) if (info.column(c) == null) throw exception(params, "invalid column for select " + c);
+        }
+        RowPredicate predicate = null;
+        if (!conditions.isEmpty()) {
+            try {
+                predicate = FilterCompiler.compile(conditions, info.columnTypes());
+            } catch (FilterException e) {
+                throw exception(params, e.getMessage());
+            }
+            if (event != ChangeEvent.Type.INSERT && !info.fullReplicaIdentity()) {
+                for (String c : predicate.columns()) {
+                    ColumnInfo col = info.column(c);
+                    if (col != null && !col.primaryKey() && (event == ChangeEvent.Type.DELETE || event == null || leave)) {
+                        LOG.info("filter on {}.{} column {} cannot match DELETEs without REPLICA IDENTITY FULL", schema, table, c);
+                    }
+                }
+            }
+        }
+        if (leave && !info.fullReplicaIdentity()) throw exception(params, "\"leave\": true needs REPLICA IDENTITY FULL on " + info.qualifiedName());
+        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role);
+    }
+
+    private static SubscriptionException notEnabled(String params) {
+        return new SubscriptionException("Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: " + params);
+    }
+
+    private static SubscriptionException exception(String params, String detail) {
+        return new SubscriptionException("Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: "
+                + params + ". Exception: " + detail);
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        subscriber.shutdownNow();
+        CdcSource s = source;
+        if (s != null) s.close();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A binding that cannot be registered; the message is the {@code system} error text. */
+    static final class SubscriptionException extends Exception {
+        SubscriptionException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.herald.runtime.cdc;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One committed row change, in commit order. Row maps hold typed values (see {@code RowDecoder}); a column missing
+ * from a map is unknown (not in the replica identity, or an unchanged TOAST value), SQL NULL is a present
+ * {@code null}. {@code newRow} is empty for DELETE, {@code oldRow} empty when the old image is unknown.
+ * {@code position} orders events in the stream and survives restarts of the source.
+ */
+public record ChangeEvent(String schema, String table, Type type, Instant commitTime, StreamPosition position,
+                          Map<String, Object> newRow, Map<String, Object> oldRow, int approximateBytes) {
+
+    public enum Type { INSERT, UPDATE, DELETE }
+
+    /** (commit LSN of the previous transaction, LSN of this change): increasing along the stream. */
+    public record StreamPosition(long lastCommitLsn, long lsn) implements Comparable<StreamPosition> {
+        @Override
+        public int compareTo(StreamPosition o) {
+            int c = Long.compareUnsigned(lastCommitLsn, o.lastCommitLsn);
+            return c != 0 ? c : Long.compareUnsigned(lsn, o.lsn);
+        }
+    }
+}

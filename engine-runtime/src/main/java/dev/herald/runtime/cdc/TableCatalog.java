@@ -1,0 +1,112 @@
+package dev.herald.runtime.cdc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+
+/**
+ * Catalog lookups for the change feed, cached so the delivery path never waits on the database: table shapes and
+ * role privileges are read once and refreshed when a change shows the cached shape is stale or on
+ * {@link #invalidate}. Thread-safe.
+ */
+public final class TableCatalog {
+    private final DataSource dataSource;
+    private final Map<String, Optional<TableInfo>> tables = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> privileges = new ConcurrentHashMap<>();
+
+    public TableCatalog(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public Optional<TableInfo> table(String schema, String name) {
+        return tables.computeIfAbsent(schema + "." + name, k -> load(schema, name));
+    }
+
+    public void invalidate(String schema, String name) {
+        tables.remove(schema + "." + name);
+        privileges.keySet().removeIf(k -> k.endsWith("|" + schema + "." + name));
+    }
+
+    public void invalidateAll() {
+        tables.clear();
+        privileges.clear();
+    }
+
+    /** Whether {@code role} is a database role that may SELECT from the table (cached). */
+    public boolean canSelect(String role, String schema, String table) {
+        return privileges.computeIfAbsent(role + "|" + schema + "." + table, k -> {
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT has_table_privilege(r.oid, format('%I.%I', ?, ?)::regclass, 'SELECT') FROM pg_roles r WHERE r.rolname = ?")) {
+                ps.setString(1, schema);
+                ps.setString(2, table);
+                ps.setString(3, role);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1);
+                }
+            } catch (SQLException e) {
+                throw new CatalogException("cannot check privileges of role " + role + " on " + schema + "." + table + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    public boolean roleExists(String role) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new CatalogException("cannot look up role " + role + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<TableInfo> load(String schema, String name) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean rls;
+            char identity;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT c.relrowsecurity, c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            + "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+                ps.setString(1, schema);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    rls = rs.getBoolean(1);
+                    identity = rs.getString(2).charAt(0);
+                }
+            }
+            List<ColumnInfo> columns = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT a.attname, t.typname, a.attnum, coalesce(a.attnum = ANY (i.indkey), false) "
+                            + "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                            + "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
+                            + "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+                            + "WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+                ps.setString(1, schema);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) columns.add(new ColumnInfo(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getBoolean(4)));
+                }
+            }
+            return Optional.of(new TableInfo(schema, name, columns, rls, identity));
+        } catch (SQLException e) {
+            throw new CatalogException("cannot read the catalog for " + schema + "." + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A catalog query failed (database unreachable, permissions). */
+    public static final class CatalogException extends RuntimeException {
+        public CatalogException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

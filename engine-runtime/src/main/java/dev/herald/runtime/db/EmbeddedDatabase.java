@@ -1,0 +1,127 @@
+package dev.herald.runtime.db;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone server's default database: a PostgreSQL 15 (zonky binaries) kept under the data directory and
+ * reused across restarts, configured for logical replication, with Supabase's {@code anon}, {@code authenticated}
+ * and {@code service_role} roles. A postmaster left behind by a killed Herald is stopped before starting.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "postgres";
+
+    private final EmbeddedPostgres postgres;
+    private final int port;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres, int port) {
+        this.postgres = postgres;
+        this.port = port;
+    }
+
+    public static EmbeddedDatabase start(Path dataDir, int port) {
+        Path dir = dataDir.toAbsolutePath();
+        try {
+            Files.createDirectories(dir.getParent());
+            stopStale(dir);
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            // Port 0: let zonky pick a free one (tests run several servers side by side).
+            if (port > 0) builder.setPort(port);
+            EmbeddedPostgres pg = builder
+                    .setDataDirectory(dir)
+                    .setCleanDataDirectory(false)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("wal_level", "logical")
+                    // zonky turns this off; logical decoding would then see commits late.
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("max_replication_slots", "10")
+                    .setServerConfig("max_wal_senders", "10")
+                    .start();
+            EmbeddedDatabase db = new EmbeddedDatabase(pg, pg.getPort());
+            db.prepareRoles();
+            return db;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String psqlHint() {
+        return "psql postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/postgres";
+    }
+
+    /** The roles a Supabase database has, so app tokens' {@code role} claims map to real roles. */
+    private void prepareRoles() {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(USER, PASSWORD); Statement s = c.createStatement()) {
+            for (String role : List.of("anon", "authenticated", "service_role")) {
+                s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + role + "') THEN CREATE ROLE "
+                        + role + " NOLOGIN; END IF; END $$");
+            }
+            s.execute("GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role");
+            s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role");
+            s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anon, authenticated, service_role");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare roles in the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops a postmaster that a killed process left running on this data directory, and clears its pid file. */
+    static void stopStale(Path dir) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) return;
+        List<String> lines = Files.readAllLines(pidFile);
+        long pid;
+        try {
+            pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).strip());
+        } catch (NumberFormatException e) {
+            pid = -1;
+        }
+        Optional<ProcessHandle> process = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
+        if (process.isPresent() && process.get().isAlive() && process.get().info().command().map(cmd -> cmd.contains("postgres")).orElse(true)) {
+            LOG.warn("stopping a PostgreSQL (pid {}) left running on {} by an earlier start", pid, dir);
+            ProcessHandle h = process.get();
+            h.destroy();
+            long end = System.currentTimeMillis() + 15_000;
+            while (h.isAlive() && System.currentTimeMillis() < end) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (h.isAlive()) h.destroyForcibly();
+        }
+        Files.deleteIfExists(pidFile);
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            LOG.warn("error stopping the embedded PostgreSQL: {}", e.toString());
+        }
+    }
+}
