@@ -110,6 +110,9 @@ async function startServer(env = {}) {
     HERALD_HTTP_PORT: String(port),
     HERALD_DATA_DIR: dataDir,
     HERALD_HANDSHAKE_ERROR_DELAY_MS: '100',
+    // Broadcast/presence suites need no database; postgres_changes suites turn change capture back on.
+    HERALD_CDC_ENABLED: 'false',
+    HERALD_DB_EMBEDDED_PORT: '0',
     ...env,
   }
   if (secret === null) delete childEnv.HERALD_JWT_SECRET

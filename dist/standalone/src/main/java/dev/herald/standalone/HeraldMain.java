@@ -16,7 +16,6 @@ import java.net.URI;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
@@ -61,8 +60,9 @@ public final class HeraldMain {
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
         URI base = URI.create("http://" + config.httpHost() + ":" + config.httpPort() + "/");
         HttpServer http = GrizzlyHttpServerFactory.createHttpServer(base, rest, false);
-        http.getServerConfiguration().addHttpHandler(
-                new CLStaticHttpHandler(HeraldMain.class.getClassLoader(), "/META-INF/resources/admin/"), "/admin");
+        // httpSend percent-encodes topic and event; a "/" in either arrives as %2F and must reach the resource.
+        // (Jersey stays the only root handler: with several, Grizzly's handler chain would refuse %2F first.)
+        http.getServerConfiguration().getHttpHandlersWithMapping().keySet().forEach(h -> h.setAllowEncodedSlash(true));
 
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-upgrade-guard");

@@ -81,7 +81,10 @@ final class UpgradeGuardAddOn implements AddOn {
             response.setProtocol(request.getProtocol());
             response.getHeaders().setValue("Connection").setString("close");
             byte[] body = verdict.body().getBytes(StandardCharsets.UTF_8);
-            if (body.length > 0) response.setContentType("application/json");
+            if (body.length > 0) {
+                // Set as a raw header: for an upgrade request Grizzly's codec skips its own content-type handling.
+                response.getHeaders().addValue("Content-Type").setString("application/json");
+            }
             response.setContentLength(body.length);
             Buffer buffer = Buffers.wrap(ctx.getMemoryManager(), body);
             Connection<?> connection = ctx.getConnection();
