@@ -287,13 +287,12 @@ public final class CdcService implements AutoCloseable {
             } catch (FilterException e) {
                 throw exception(params, e.getMessage());
             }
-            if (event != ChangeEvent.Type.INSERT && !info.fullReplicaIdentity()) {
-                for (String c : predicate.columns()) {
-                    ColumnInfo col = info.column(c);
-                    if (col != null && !col.primaryKey() && (event == ChangeEvent.Type.DELETE || event == null || leave)) {
-                        LOG.info("filter on {}.{} column {} cannot match DELETEs without REPLICA IDENTITY FULL", schema, table, c);
-                    }
-                }
+            boolean mayDelete = event == null || event == ChangeEvent.Type.DELETE;
+            if (mayDelete && !info.fullReplicaIdentity()
+                    && predicate.columns().stream().anyMatch(c -> info.column(c) != null && !info.column(c).primaryKey())) {
+                // DELETE filters see only the replica identity: without FULL, non-key conditions never match.
+                LOG.info("{}: filter '{}' on {} reads non-key columns; DELETEs cannot match without REPLICA IDENTITY FULL",
+                        channel.topic(), filter, info.qualifiedName());
             }
         }
         if (leave && !info.fullReplicaIdentity()) throw exception(params, "\"leave\": true needs REPLICA IDENTITY FULL on " + info.qualifiedName());
