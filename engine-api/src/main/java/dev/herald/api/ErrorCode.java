@@ -27,9 +27,29 @@ public enum ErrorCode {
     TOKEN_MALFORMED("MalformedJWT", "The token provided is not a valid JWT"),
     TOKEN_SIGNATURE_INVALID("JwtSignatureError", "Failed to validate JWT signature"),
     TOKEN_SIGNER_UNAVAILABLE("JwtSignerError", "Failed to generate JWT signer, check your JWT secret or JWKS configuration"),
+    TOKEN_SIGNER_UNAVAILABLE_FOR_KID("JwtSignerError", "Failed to generate JWT signer for key ID (kid) \"%s\", check your JWT secret or JWKS configuration"),
+    TOKEN_NOT_YET_VALID("InvalidJWTToken", "Token is not valid yet"),
+    TOKEN_AUDIENCE_INVALID("InvalidJWTToken", "Token audience is not accepted"),
+    TOKEN_ISSUER_INVALID("InvalidJWTToken", "Token issuer is not accepted"),
+    PRIVATE_ONLY("PrivateOnly", "This project only allows private channels"),
+    CONNECTION_RATE_LIMIT("ConnectionRateLimitReached", "Too many connected users"),
+    JOIN_RATE_LIMIT("ClientJoinRateLimitReached", "Too many joins per second"),
+    CHANNEL_RATE_LIMIT("ChannelRateLimitReached", "Too many channels"),
 
     POSTGRES_SUBSCRIBE_TIMEOUT("PostgresChangesSubscribeTimeout", "Timed out waiting for postgres_changes subscription"),
     POSTGRES_SUBSCRIBE_REFUSED("RealtimeDisabledForConfiguration", "%s"),
+
+    // Channel shutdowns (system error + phx_close).
+    EVENTS_RATE_LIMIT(null, "Too many messages per second"),
+    PRESENCE_EVENTS_RATE_LIMIT(null, "Too many presence messages per second"),
+    CLIENT_PRESENCE_RATE_LIMIT(null, "Client presence rate limit exceeded"),
+    TRACK_SIZE_EXCEEDED(null, "Track message size exceeded"),
+    READ_PERMISSION_REVOKED(null, "You do not have permissions to read from this Channel topic: %s"),
+
+    // Silent refusals on private channels (counted, never answered, as on Supabase).
+    BROADCAST_WRITE_DENIED("Unauthorized", "Broadcast write is not allowed on this private channel"),
+    PRESENCE_WRITE_DENIED("Unauthorized", "Presence write is not allowed on this private channel"),
+    ROW_POLICY_DENIED("Unauthorized", "A row policy withheld a change from a subscriber"),
 
     // postgres_changes system errors (the channel stays joined).
     POSTGRES_SUBSCRIPTION_INVALID("PostgresChangesSubscription", "%s"),
@@ -44,6 +64,9 @@ public enum ErrorCode {
     REST_UNAUTHORIZED(null, "Unauthorized"),
     REST_UNSUPPORTED_MEDIA_TYPE(null, "Unsupported Media Type. Use application/json or application/octet-stream"),
     REST_PAYLOAD_TOO_LARGE(null, "Payload size exceeds tenant limit"),
+    REST_RATE_LIMIT(null, "You have exceeded your rate limit"),
+    REST_BATCH_TOO_LARGE(null, "Too many messages to broadcast, please reduce the batch size"),
+    REST_TOO_MANY_REQUESTS(null, "Too many requests"),
 
     // Drops and disconnects that only show up in logs and metrics.
     MALFORMED_MESSAGE("MalformedWebSocketMessage", "Message could not be decoded: %s"),
