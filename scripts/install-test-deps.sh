@@ -19,8 +19,8 @@ apt_install() {
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 }
-# Nothing from apt is needed yet; browser tests will add chromium here.
-apt_install ca-certificates
+# psql (e2e/test/11-embedded-default.test.js) comes from postgresql-client; browser tests will add chromium here.
+apt_install ca-certificates postgresql-client
 
 echo "== npm ci (e2e)"
 (cd e2e && npm ci --no-audit --no-fund)

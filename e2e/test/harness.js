@@ -95,32 +95,45 @@ function jarPath() {
 /**
  * Start one Herald server. `env` overrides/extends the HERALD_* variables.
  * Returns an object with urls, the JWT secret, key helpers and `stop()`.
+ *
+ * `opts.bare`: start with no HERALD_* variable at all except HERALD_HTTP_PORT (plus whatever `env` holds), in a
+ * fresh temporary working directory (so the default data dir `herald-data` lands there, removed by `stop()`);
+ * the keys are then the generated ones printed on stdout.
  */
-async function startServer(env = {}) {
+async function startServer(env = {}, opts = {}) {
   const jar = jarPath()
   if (!fs.existsSync(jar)) {
     throw new Error(`Herald jar not found at ${path.relative(process.cwd(), jar)}; build it first (mvn -B -q install -DskipTests)`)
   }
   const port = await freePort()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-e2e-'))
-  const secret = env.HERALD_JWT_SECRET === undefined ? randomString(48) : env.HERALD_JWT_SECRET
-  const childEnv = {
-    ...process.env,
-    HERALD_HTTP_HOST: '127.0.0.1',
-    HERALD_HTTP_PORT: String(port),
-    HERALD_DATA_DIR: dataDir,
-    HERALD_HANDSHAKE_ERROR_DELAY_MS: '100',
-    // Broadcast/presence suites need no database; postgres_changes suites turn change capture back on.
-    HERALD_CDC_ENABLED: 'false',
-    HERALD_DB_EMBEDDED_PORT: '0',
-    ...env,
+  let secret
+  let childEnv
+  if (opts.bare) {
+    secret = null
+    childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')))
+    Object.assign(childEnv, { HERALD_HTTP_PORT: String(port), ...env })
+  } else {
+    secret = env.HERALD_JWT_SECRET === undefined ? randomString(48) : env.HERALD_JWT_SECRET
+    childEnv = {
+      ...process.env,
+      HERALD_HTTP_HOST: '127.0.0.1',
+      HERALD_HTTP_PORT: String(port),
+      HERALD_DATA_DIR: dataDir,
+      HERALD_HANDSHAKE_ERROR_DELAY_MS: '100',
+      // Broadcast/presence suites need no database; postgres_changes suites turn change capture back on.
+      HERALD_CDC_ENABLED: 'false',
+      HERALD_DB_EMBEDDED_PORT: '0',
+      ...env,
+    }
+    if (secret === null) delete childEnv.HERALD_JWT_SECRET
+    else childEnv.HERALD_JWT_SECRET = secret
   }
-  if (secret === null) delete childEnv.HERALD_JWT_SECRET
-  else childEnv.HERALD_JWT_SECRET = secret
 
   const javaArgs = (process.env.HERALD_JAVA_OPTS || '-Xmx512m').split(/\s+/).filter(Boolean)
   const proc = spawn('java', [...javaArgs, '-jar', jar], {
     env: childEnv,
+    cwd: opts.bare ? dataDir : undefined,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output = []
@@ -178,6 +191,8 @@ async function startServer(env = {}) {
     await server.stop()
     throw new Error(`${e.message}\n--- server output ---\n${tail(server.logs())}`)
   }
+  // embedded database (change capture on, no HERALD_DB_URL): `connect with: psql postgresql://…`
+  server.dbUrl = (server.logs().match(/connect with: psql (postgresql:\/\/\S+)/) || [])[1]
   if (secret !== null) {
     server.anonKey = await mintToken(secret, { role: 'anon' })
     server.serviceKey = await mintToken(secret, { role: 'service_role' })
@@ -197,15 +212,20 @@ function tail(text, n = 4000) {
  * Wire a server into a node:test file: starts it in `before`, stops it in `after` (printing its
  * output if it died, or always with HERALD_E2E_SHOW_LOGS=1). Returns a holder whose `.server` is set once started,
  * plus a `track()` helper that registers cleanups (clients, sockets) run after each test.
+ * `env` may be an (async) function returning the variables, evaluated in `before`.
+ * `opts` goes to startServer; besides, `opts.setup(server)` runs right after the start and `opts.teardown(server)`
+ * right before the stop, inside the same hooks (Node 20 runs a file's top-level `before` hooks concurrently, so a
+ * second `before` could not rely on the server being up).
  */
-function useServer(testApi, env = {}) {
+function useServer(testApi, env = {}, opts = {}) {
   const { before, after, afterEach } = testApi
   const ctx = { server: null, cleanups: [] }
   ctx.track = (fn) => {
     ctx.cleanups.push(fn)
   }
   before(async () => {
-    ctx.server = await startServer(env)
+    ctx.server = await startServer(typeof env === 'function' ? await env() : env, opts)
+    if (opts.setup) await opts.setup(ctx.server)
     // last-resort bound for the whole file: no test file may hang the suite
     const watchdog = setTimeout(() => {
       console.error(`test file exceeded ${FILE_DEADLINE_MS} ms; killing server and exiting\n${tail(ctx.server.logs())}`)
@@ -220,6 +240,13 @@ function useServer(testApi, env = {}) {
   })
   after(async () => {
     if (!ctx.server) return
+    if (opts.teardown) {
+      try {
+        await withTimeout(Promise.resolve().then(() => opts.teardown(ctx.server)), 10000, 'teardown')
+      } catch (e) {
+        console.error(`teardown failed: ${e.message}`)
+      }
+    }
     if (!ctx.server.alive) {
       console.error(`server died during the test file; output:\n${tail(ctx.server.logs())}`)
     } else if (process.env.HERALD_E2E_SHOW_LOGS) {
