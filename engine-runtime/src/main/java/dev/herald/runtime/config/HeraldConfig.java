@@ -35,6 +35,24 @@ public final class HeraldConfig {
     public static final String OUTBOUND_QUEUE_BYTES = "herald.outbound.queue-max-bytes";
     public static final String CONFIG_FILE = "herald.config-file";
     public static final String DB_EMBEDDED_PORT = "herald.db.embedded-port";
+    public static final String JWT_JWKS_URL = "herald.jwt.jwks-url";
+    public static final String JWT_JWKS_FILE = "herald.jwt.jwks-file";
+    public static final String JWT_AUDIENCE = "herald.jwt.audience";
+    public static final String JWT_ISSUER = "herald.jwt.issuer";
+    public static final String JWT_EXPIRY_NOTICE_SECONDS = "herald.jwt.expiry-notice-seconds";
+    public static final String JWT_EXPIRY_GRACE_SECONDS = "herald.jwt.expiry-grace-seconds";
+    public static final String POLICY_FILE = "herald.policy.file";
+    public static final String PRIVATE_ONLY = "herald.private-only";
+    public static final String LIMITS_PROFILE = "herald.limits.profile";
+    public static final String LIMITS_MAX_CONCURRENT_USERS = "herald.limits.max-concurrent-users";
+    public static final String LIMITS_MAX_JOINS_PER_SECOND = "herald.limits.max-joins-per-second";
+    public static final String LIMITS_MAX_CHANNELS_PER_CLIENT = "herald.limits.max-channels-per-client";
+    public static final String LIMITS_MAX_EVENTS_PER_SECOND = "herald.limits.max-events-per-second";
+    public static final String LIMITS_MAX_PRESENCE_EVENTS_PER_SECOND = "herald.limits.max-presence-events-per-second";
+    public static final String LIMITS_CLIENT_PRESENCE_MAX_CALLS = "herald.limits.client-presence-max-calls";
+    public static final String LIMITS_CLIENT_PRESENCE_WINDOW_MS = "herald.limits.client-presence-window-ms";
+    public static final String LIMITS_REST_REQUESTS_PER_SECOND = "herald.limits.rest-requests-per-second";
+    public static final String LIMITS_RATE_WINDOW_MS = "herald.limits.rate-window-ms";
     public static final String CDC_ENABLED = "herald.cdc.enabled";
     public static final String CDC_PUBLICATION = "herald.cdc.publication";
     public static final String CDC_SLOT = "herald.cdc.slot";
@@ -57,6 +75,16 @@ public final class HeraldConfig {
     private final int outboundQueueMessages;
     private final long outboundQueueBytes;
     private final int dbEmbeddedPort;
+    private final String jwtJwksUrl;
+    private final Path jwtJwksFile;
+    private final String jwtAudience;
+    private final String jwtIssuer;
+    private final long jwtExpiryNoticeSeconds;
+    private final long jwtExpiryGraceSeconds;
+    private final Path policyFile;
+    private final boolean privateOnly;
+    private final String limitsProfile;
+    private final Map<String, Long> limitOverrides;
     private final boolean cdcEnabled;
     private final String cdcPublication;
     private final String cdcSlot;
@@ -86,6 +114,38 @@ public final class HeraldConfig {
         outboundQueueMessages = (int) s.integer(OUTBOUND_QUEUE_MESSAGES, 4_096, 16, 1_000_000);
         outboundQueueBytes = s.integer(OUTBOUND_QUEUE_BYTES, 64L * 1024 * 1024, 64 * 1024, 4L * 1024 * 1024 * 1024);
         dbEmbeddedPort = (int) s.integer(DB_EMBEDDED_PORT, 54322, 0, 65535);
+        jwtJwksUrl = s.string(JWT_JWKS_URL, null);
+        if (jwtJwksUrl != null && !jwtJwksUrl.startsWith("http://") && !jwtJwksUrl.startsWith("https://")) {
+            throw new ConfigException(s.describe(JWT_JWKS_URL) + ": '" + jwtJwksUrl + "' is not an http(s) URL");
+        }
+        String jwks = s.string(JWT_JWKS_FILE, null);
+        jwtJwksFile = jwks == null ? null : Path.of(jwks);
+        if (jwtJwksFile != null && !Files.isRegularFile(jwtJwksFile)) {
+            throw new ConfigException(s.describe(JWT_JWKS_FILE) + ": file '" + jwks + "' does not exist");
+        }
+        jwtAudience = s.string(JWT_AUDIENCE, null);
+        jwtIssuer = s.string(JWT_ISSUER, null);
+        jwtExpiryNoticeSeconds = s.integer(JWT_EXPIRY_NOTICE_SECONDS, 60, 0, 86_400);
+        jwtExpiryGraceSeconds = s.integer(JWT_EXPIRY_GRACE_SECONDS, 0, 0, 86_400);
+        String policies = s.string(POLICY_FILE, null);
+        policyFile = policies == null ? null : Path.of(policies);
+        if (policyFile != null && !Files.isRegularFile(policyFile)) {
+            throw new ConfigException(s.describe(POLICY_FILE) + ": file '" + policies + "' does not exist");
+        }
+        privateOnly = s.bool(PRIVATE_ONLY, false);
+        limitsProfile = s.string(LIMITS_PROFILE, "herald");
+        if (!limitsProfile.equals("herald") && !limitsProfile.equals("supabase")) {
+            throw new ConfigException(s.describe(LIMITS_PROFILE) + ": '" + limitsProfile + "' is not herald or supabase");
+        }
+        Map<String, Long> overrides = new java.util.LinkedHashMap<>();
+        for (String key : new String[] {LIMITS_MAX_CONCURRENT_USERS, LIMITS_MAX_JOINS_PER_SECOND, LIMITS_MAX_CHANNELS_PER_CLIENT,
+                LIMITS_MAX_EVENTS_PER_SECOND, LIMITS_MAX_PRESENCE_EVENTS_PER_SECOND, LIMITS_CLIENT_PRESENCE_MAX_CALLS,
+                LIMITS_CLIENT_PRESENCE_WINDOW_MS, LIMITS_REST_REQUESTS_PER_SECOND, LIMITS_RATE_WINDOW_MS}) {
+            if (s.raw(key) != null) overrides.put(key, s.integer(key, 0, 0, Integer.MAX_VALUE));
+        }
+        if (s.raw(MAX_PAYLOAD_KB) != null) overrides.put(MAX_PAYLOAD_KB, (long) maxPayloadKb);
+        if (s.raw(OUTBOUND_QUEUE_MESSAGES) != null) overrides.put(OUTBOUND_QUEUE_MESSAGES, (long) outboundQueueMessages);
+        limitOverrides = java.util.Collections.unmodifiableMap(overrides);
         cdcEnabled = s.bool(CDC_ENABLED, true);
         cdcPublication = s.identifier(CDC_PUBLICATION, "herald");
         cdcSlot = s.identifier(CDC_SLOT, "herald");
@@ -131,6 +191,20 @@ public final class HeraldConfig {
     public long outboundQueueBytes() { return outboundQueueBytes; }
 
     public int dbEmbeddedPort() { return dbEmbeddedPort; }
+    public String jwtJwksUrl() { return jwtJwksUrl; }
+    public Path jwtJwksFile() { return jwtJwksFile; }
+    public String jwtAudience() { return jwtAudience; }
+    public String jwtIssuer() { return jwtIssuer; }
+    /** Seconds before a channel token's expiry at which the channel gets a {@code system} notice (0 = none). */
+    public long jwtExpiryNoticeSeconds() { return jwtExpiryNoticeSeconds; }
+    /** Seconds a joined channel may outlive its token's expiry before it is closed. */
+    public long jwtExpiryGraceSeconds() { return jwtExpiryGraceSeconds; }
+    public Path policyFile() { return policyFile; }
+    public boolean privateOnly() { return privateOnly; }
+    /** {@code herald} (defaults for one busy server) or {@code supabase} (Supabase's tenant defaults). */
+    public String limitsProfile() { return limitsProfile; }
+    /** Limit keys set explicitly, overriding the profile. */
+    public Map<String, Long> limitOverrides() { return limitOverrides; }
     public boolean cdcEnabled() { return cdcEnabled; }
     public String cdcPublication() { return cdcPublication; }
     public String cdcSlot() { return cdcSlot; }

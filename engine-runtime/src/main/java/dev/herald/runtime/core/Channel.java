@@ -20,6 +20,8 @@ public final class Channel {
     private volatile boolean presenceEnabled;
     private volatile Claims claims;
     private ScheduledFuture<?> expiry;
+    private ScheduledFuture<?> expiryNotice;
+    private final dev.herald.runtime.limits.Limits.WindowCounter presenceCalls;
 
     Channel(RealtimeSession session, TopicKey key, String joinRef, JoinRequest join, String presenceKey, Claims claims) {
         this.session = session;
@@ -31,6 +33,7 @@ public final class Channel {
         this.presenceKey = presenceKey;
         this.postgresChanges = join.postgresChanges();
         this.claims = claims;
+        this.presenceCalls = session == null ? null : session.engine().limits().presenceCallCounter();
     }
 
     public TopicKey key() { return key; }
@@ -51,6 +54,16 @@ public final class Channel {
     void expiry(ScheduledFuture<?> f) {
         if (expiry != null) expiry.cancel(false);
         expiry = f;
+    }
+
+    void expiryNotice(ScheduledFuture<?> f) {
+        if (expiryNotice != null) expiryNotice.cancel(false);
+        expiryNotice = f;
+    }
+
+    /** Client presence calls in the current window (guarded by the session lock). */
+    dev.herald.runtime.limits.Limits.WindowCounter presenceCalls() {
+        return presenceCalls;
     }
 
     /** Hands a fanned-out message to the session's outbound queue; never blocks. */

@@ -10,6 +10,8 @@ import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.cdc.DebeziumCdcSource;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.db.Database;
+import dev.herald.runtime.limits.LimitSettings;
+import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.protocol.Outbound;
@@ -39,6 +41,7 @@ public final class Engine implements AutoCloseable {
     private final HeraldConfig config;
     private final JwtVerifier verifier;
     private final HeraldMetrics metrics = new HeraldMetrics();
+    private final Limits limits;
     private final Broker broker = new InMemoryBroker();
     private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
     private final Set<RealtimeSession> sessions = ConcurrentHashMap.newKeySet();
@@ -56,6 +59,7 @@ public final class Engine implements AutoCloseable {
         this.config = config;
         this.verifier = new JwtVerifier(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtClockSkewSeconds(), Clock.systemUTC());
         this.startupNotes = List.copyOf(startupNotes);
+        this.limits = new Limits(LimitSettings.fromConfig(config), System::currentTimeMillis);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "herald-timers");
             t.setDaemon(true);
@@ -88,6 +92,8 @@ public final class Engine implements AutoCloseable {
     public HeraldMetrics metrics() { return metrics; }
     public Broker broker() { return broker; }
     public JwtVerifier verifier() { return verifier; }
+    /** The global limits; their settings can be replaced at runtime. */
+    public Limits limits() { return limits; }
     ScheduledExecutorService scheduler() { return scheduler; }
 
     /** Lines the host should print on start (e.g. generated development keys). */
@@ -106,19 +112,27 @@ public final class Engine implements AutoCloseable {
         if (token == null || token.isBlank()) {
             return refuseUpgrade(ErrorCode.API_KEY_MISSING.message(), ErrorCode.API_KEY_MISSING);
         }
+        Claims claims;
         try {
-            return HandshakeVerdict.accept(version, verifier.verify(token));
+            claims = verifier.verify(token);
         } catch (TokenException e) {
-            return refuseUpgrade(e.text(), e.code());
+            return refuseUpgrade(401, e.text(), e.code());
         }
+        if (limits.usersFull()) return refuseUpgrade(429, ErrorCode.CONNECTION_RATE_LIMIT.message(), ErrorCode.CONNECTION_RATE_LIMIT);
+        if (limits.joinsAtLimit()) return refuseUpgrade(429, ErrorCode.JOIN_RATE_LIMIT.message(), ErrorCode.JOIN_RATE_LIMIT);
+        return HandshakeVerdict.accept(version, claims);
     }
 
     private HandshakeVerdict refuseUpgrade(String message, ErrorCode code) {
+        return refuseUpgrade(401, message, code);
+    }
+
+    private HandshakeVerdict refuseUpgrade(int status, String message, ErrorCode code) {
         metrics.drop(code);
-        LOG.info("WebSocket upgrade refused: {}", message);
+        LOG.info("WebSocket upgrade refused ({}): {}", status, message);
         ObjectNode body = Json.object();
         body.put("error", message);
-        return HandshakeVerdict.refuse(401, Json.write(body), config.handshakeErrorDelayMs());
+        return HandshakeVerdict.refuse(status, Json.write(body), config.handshakeErrorDelayMs());
     }
 
     /** Registers an accepted connection; the host forwards its frames and its close to the returned session. */
@@ -188,7 +202,7 @@ public final class Engine implements AutoCloseable {
         message.put("type", "broadcast");
         if (id != null) message.putObject("meta").put("id", id);
         TopicKey key = new TopicKey(false, name);
-        broker.publish(key, Outbound.push(key.joinTopic(), "broadcast", message), null, false);
+        limits.eventsOverLimit(1 + broker.publish(key, Outbound.push(key.joinTopic(), "broadcast", message), null, false));
         return true;
     }
 
@@ -199,7 +213,7 @@ public final class Engine implements AutoCloseable {
             return false;
         }
         TopicKey key = new TopicKey(false, name);
-        broker.publish(key, Outbound.userBroadcast(key.joinTopic(), broadcast), null, false);
+        limits.eventsOverLimit(1 + broker.publish(key, Outbound.userBroadcast(key.joinTopic(), broadcast), null, false));
         return true;
     }
 

@@ -7,6 +7,7 @@ import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.TokenException;
 import dev.herald.runtime.cdc.CdcService;
+import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.protocol.Codec;
 import dev.herald.runtime.protocol.Frame;
 import dev.herald.runtime.protocol.InboundMessage;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class RealtimeSession {
     private static final Logger LOG = LoggerFactory.getLogger(RealtimeSession.class);
     static final String PHOENIX = "phoenix";
+    /** Start of the expiry notice text (a Herald addition; status ok, so clients treat it as information). */
+    public static final String TOKEN_EXPIRES_SOON = "Token expires in ";
 
     private final Engine engine;
     private final Connection connection;
@@ -49,13 +52,15 @@ public final class RealtimeSession {
     private volatile boolean closed;
     /** Set once the server decided to drop this connection; later writes and drops are not counted again. */
     private final java.util.concurrent.atomic.AtomicBoolean disconnecting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Whether this connection counts as a user (it has at least one joined channel); guarded by the session lock. */
+    private boolean countedAsUser;
 
     RealtimeSession(Engine engine, Connection connection, ProtocolVersion version, Claims connectClaims) {
         this.engine = engine;
         this.connection = connection;
         this.codec = Codec.of(version);
         this.connectClaims = connectClaims;
-        this.outbound = new OutboundQueue(connection, engine.config().outboundQueueMessages(),
+        this.outbound = new OutboundQueue(connection, engine.limits().settings().outboundQueueMessages(),
                 engine.config().outboundQueueBytes(), new OutboundQueue.Listener() {
                     @Override
                     public void sent(Frame frame) {
@@ -68,6 +73,10 @@ public final class RealtimeSession {
                         connection.close(1011, "write failed");
                     }
                 });
+    }
+
+    Engine engine() {
+        return engine;
     }
 
     public ProtocolVersion version() {
@@ -177,6 +186,26 @@ public final class RealtimeSession {
             return;
         }
         JoinRequest join = JoinRequest.parse(m.payload());
+        if (engine.config().privateOnly() && !join.isPrivate()) {
+            refuseJoin(m, ErrorCode.PRIVATE_ONLY);
+            return;
+        }
+        Limits limits = engine.limits();
+        if (!countedAsUser && limits.usersFull()) {
+            refuseJoin(m, ErrorCode.CONNECTION_RATE_LIMIT);
+            return;
+        }
+        if (limits.joinOverLimit()) {
+            refuseJoin(m, ErrorCode.JOIN_RATE_LIMIT);
+            // As on Supabase: the whole socket goes, to slow the client's reconnect loop down.
+            disconnect(ErrorCode.JOIN_RATE_LIMIT, 1001, ErrorCode.JOIN_RATE_LIMIT.message());
+            return;
+        }
+        int maxChannels = limits.settings().maxChannelsPerClient();
+        if (maxChannels > 0 && channels.size() >= maxChannels) {
+            refuseJoin(m, ErrorCode.CHANNEL_RATE_LIMIT);
+            return;
+        }
         Claims claims;
         try {
             claims = channelClaims(join.accessToken());
@@ -194,6 +223,10 @@ public final class RealtimeSession {
         String presenceKey = join.presenceKey().isEmpty() ? UUID.randomUUID().toString() : join.presenceKey();
         Channel ch = new Channel(this, new TopicKey(false, name), joinRef, join, presenceKey, claims);
         channels.put(topic, ch);
+        if (!countedAsUser) {
+            countedAsUser = true;
+            limits.userJoined();
+        }
         engine.metrics().channelJoined();
         engine.broker().subscribe(ch);
         scheduleExpiry(ch);
@@ -272,6 +305,11 @@ public final class RealtimeSession {
         push(ch, "system", null, system);
     }
 
+    private void refuseJoin(InboundMessage m, ErrorCode code) {
+        engine.metrics().drop(code);
+        replyError(m, code.reason());
+    }
+
     private Claims channelClaims(String token) throws TokenException {
         if (token == null || token.startsWith("sb_")) {
             // No channel token (or a new-style API key): the connection's own token applies, re-checked for expiry.
@@ -301,20 +339,47 @@ public final class RealtimeSession {
     private void teardown(Channel ch) {
         if (!channels.remove(ch.topic(), ch)) return;
         ch.expiry(null);
+        ch.expiryNotice(null);
         if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
         engine.broker().unsubscribe(ch);
         engine.metrics().channelLeft();
+        if (channels.isEmpty() && countedAsUser) {
+            countedAsUser = false;
+            engine.limits().userLeft();
+        }
         PresenceTracker tracker = engine.presence(ch.key());
         PresenceTracker.Diff diff = tracker.untrack(ch);
         if (diff != null) publishPresenceDiff(ch, diff);
         engine.releasePresence(ch.key(), tracker);
     }
 
+    /**
+     * Schedules the channel's token expiry (after the clock skew and grace allowances) and, before it, a
+     * {@code system} notice so the client can refresh its token in time.
+     */
     private void scheduleExpiry(Channel ch) {
         Claims claims = ch.claims();
-        long delayMs = Math.max(0, (claims.exp() + engine.verifier().skewSeconds()) * 1000
-                - engine.verifier().clock().millis());
-        ch.expiry(engine.scheduler().schedule(() -> expire(ch, claims), delayMs, TimeUnit.MILLISECONDS));
+        long now = engine.verifier().clock().millis();
+        long closeAt = (claims.exp() + engine.verifier().skewSeconds() + engine.config().jwtExpiryGraceSeconds()) * 1000;
+        ch.expiry(engine.scheduler().schedule(() -> expire(ch, claims), Math.max(0, closeAt - now), TimeUnit.MILLISECONDS));
+        long lead = engine.config().jwtExpiryNoticeSeconds() * 1000;
+        long noticeAt = claims.exp() * 1000 - lead;
+        if (lead > 0 && noticeAt > now) {
+            ch.expiryNotice(engine.scheduler().schedule(() -> noticeExpiry(ch, claims), noticeAt - now, TimeUnit.MILLISECONDS));
+        } else {
+            ch.expiryNotice(null);
+        }
+    }
+
+    private synchronized void noticeExpiry(Channel ch, Claims scheduledFor) {
+        if (closed || channels.get(ch.topic()) != ch || ch.claims() != scheduledFor) return;
+        long left = Math.max(0, scheduledFor.exp() - engine.verifier().clock().millis() / 1000);
+        ObjectNode system = Json.object();
+        system.put("extension", "system");
+        system.put("status", "ok");
+        system.put("message", TOKEN_EXPIRES_SOON + left + " seconds; send a fresh access_token to stay subscribed");
+        system.put("channel", ch.subTopic());
+        push(ch, "system", null, system);
     }
 
     private synchronized void expire(Channel ch, Claims scheduledFor) {
@@ -331,7 +396,7 @@ public final class RealtimeSession {
         if (m.userBroadcast() != null) {
             UserBroadcast in = m.userBroadcast();
             size = in.payload().length;
-            if (size <= engine.config().maxPayloadBytes() && in.json() && !isJson(in.payload())) {
+            if (size <= engine.limits().settings().maxPayloadBytes() && in.json() && !isJson(in.payload())) {
                 dropMalformed(new MalformedMessageException("binary push declares a JSON payload that is not JSON"));
                 if (ch.ack()) reply(m, "error", Json.object());
                 return;
@@ -343,13 +408,20 @@ public final class RealtimeSession {
             size = payloadSize(payload);
             out = Outbound.push(ch.topic(), "broadcast", payload);
         }
-        if (size > engine.config().maxPayloadBytes()) {
+        if (size > engine.limits().settings().maxPayloadBytes()) {
             engine.metrics().drop(ErrorCode.PAYLOAD_SIZE_EXCEEDED);
             if (ch.ack()) send(codec.encode(m.joinRef(), m.ref(), m.topic(), "phx_reply",
                     status("error", Json.NODES.textNode(ErrorCode.PAYLOAD_SIZE_EXCEEDED.reason()))));
             return;
         }
-        engine.broker().publish(ch.key(), out, ch.self() ? null : ch, false);
+        if (engine.limits().eventsOverLimit(1)) {
+            // Herald stops the sender, not every receiver as the reference server does.
+            engine.metrics().drop(ErrorCode.EVENTS_RATE_LIMIT);
+            shutdown(ch, ErrorCode.EVENTS_RATE_LIMIT.message());
+            return;
+        }
+        int delivered = engine.broker().publish(ch.key(), out, ch.self() ? null : ch, false);
+        engine.limits().eventsOverLimit(delivered);
         if (ch.ack()) reply(m, "ok", Json.object());
     }
 
@@ -373,12 +445,22 @@ public final class RealtimeSession {
     private void presence(Channel ch, InboundMessage m) {
         JsonNode payload = m.payload() == null ? Json.object() : m.payload();
         String event = payload.path("event").asText("").toLowerCase(Locale.ROOT);
+        if (ch.presenceCalls().overLimit()) {
+            engine.metrics().drop(ErrorCode.CLIENT_PRESENCE_RATE_LIMIT);
+            shutdown(ch, ErrorCode.CLIENT_PRESENCE_RATE_LIMIT.message());
+            return;
+        }
         PresenceTracker tracker = engine.presence(ch.key());
         switch (event) {
             case "track" -> {
                 JsonNode meta = payload.has("payload") && !payload.get("payload").isNull() ? payload.get("payload") : Json.object();
                 if (!meta.isObject()) {
                     reply(m, "error", reason(ErrorCode.PRESENCE_PAYLOAD_NOT_MAP.reason()));
+                    return;
+                }
+                if (Json.writeBytes(meta).length > engine.limits().settings().maxPayloadBytes()) {
+                    engine.metrics().drop(ErrorCode.TRACK_SIZE_EXCEEDED);
+                    shutdown(ch, ErrorCode.TRACK_SIZE_EXCEEDED.message());
                     return;
                 }
                 if (!ch.presenceEnabled()) ch.enablePresence();
@@ -396,7 +478,11 @@ public final class RealtimeSession {
     }
 
     private void publishPresenceDiff(Channel ch, PresenceTracker.Diff diff) {
-        engine.broker().publish(ch.key(), Outbound.push(ch.topic(), "presence_diff", diff.payload()), null, true);
+        int delivered = engine.broker().publish(ch.key(), Outbound.push(ch.topic(), "presence_diff", diff.payload()), null, true);
+        if (engine.limits().presenceOverLimit(1 + delivered) && channels.get(ch.topic()) == ch) {
+            engine.metrics().drop(ErrorCode.PRESENCE_EVENTS_RATE_LIMIT);
+            shutdown(ch, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT.message());
+        }
     }
 
     // ---- token refresh ------------------------------------------------------------------------------------------
@@ -500,6 +586,12 @@ public final class RealtimeSession {
             joined.forEach(this::teardown);
         }
         outbound.close();
+        synchronized (this) {
+            if (countedAsUser) {
+                countedAsUser = false;
+                engine.limits().userLeft();
+            }
+        }
         engine.sessionClosed(this);
     }
 

@@ -63,7 +63,7 @@ public abstract class BroadcastResource {
             if (event == null || event.isBlank()) errors.putArray("event").add("can't be blank");
             if (payload == null || payload.isNull()) errors.putArray("payload").add("can't be blank");
             else if (!payload.isObject()) errors.putArray("payload").add("is invalid");
-            else if (Json.writeBytes(payload).length > engine.config().maxPayloadBytes()) {
+            else if (Json.writeBytes(payload).length > engine.limits().settings().maxPayloadBytes()) {
                 errors.putArray("payload").add(ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
             }
             JsonNode priv = m.get("private");
@@ -79,6 +79,10 @@ public abstract class BroadcastResource {
             ObjectNode errors = Json.object();
             errors.set("messages", perMessage);
             return unprocessable(errors);
+        }
+        if (engine.limits().eventsWouldExceed(valid.size())) {
+            engine.metrics().drop(ErrorCode.REST_BATCH_TOO_LARGE);
+            return rateLimited(ErrorCode.REST_BATCH_TOO_LARGE);
         }
         for (Valid v : valid) engine.broadcastJson(v.topic(), v.isPrivate(), v.event(), v.payload(), v.id());
         return Response.accepted().build();
@@ -111,7 +115,7 @@ public abstract class BroadcastResource {
                 return message(422, "Payload is not valid JSON");
             }
         }
-        if (payload.length > engine.config().maxPayloadBytes()) return message(422, ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
+        if (payload.length > engine.limits().settings().maxPayloadBytes()) return message(422, ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
         if ("true".equalsIgnoreCase(isPrivate)) {
             // No access policy can authorise a private send yet.
             engine.metrics().drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
@@ -122,6 +126,14 @@ public abstract class BroadcastResource {
     }
 
     private Response authenticate(String authorization, String apikey) {
+        if (engine.limits().restOverLimit()) {
+            engine.metrics().drop(ErrorCode.REST_TOO_MANY_REQUESTS);
+            return rateLimited(ErrorCode.REST_TOO_MANY_REQUESTS);
+        }
+        if (engine.limits().eventsAtLimit()) {
+            engine.metrics().drop(ErrorCode.REST_RATE_LIMIT);
+            return rateLimited(ErrorCode.REST_RATE_LIMIT);
+        }
         try {
             engine.authenticateRest(authorization, apikey);
             return null;
@@ -129,6 +141,20 @@ public abstract class BroadcastResource {
             engine.metrics().drop(e.code());
             return message(401, ErrorCode.REST_UNAUTHORIZED.message());
         }
+    }
+
+    /** 429 with Supabase's body and its rate headers (rolling rate, limit, remaining). */
+    private Response rateLimited(ErrorCode code) {
+        var limits = engine.limits();
+        int limit = code == ErrorCode.REST_TOO_MANY_REQUESTS ? limits.settings().restRequestsPerSecond() : limits.settings().maxEventsPerSecond();
+        double rolling = code == ErrorCode.REST_TOO_MANY_REQUESTS ? limits.restPerSecond() : limits.eventsPerSecond();
+        ObjectNode b = Json.object();
+        b.put("message", code.message());
+        return Response.status(429).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(b))
+                .header("x-rate-rolling", String.format(java.util.Locale.ROOT, "%.2f", rolling))
+                .header("x-rate-limit", limit)
+                .header("x-rate-limit-remaining", Math.max(0, (long) Math.floor(limit - rolling)))
+                .build();
     }
 
     private static Response message(int status, String text) {
