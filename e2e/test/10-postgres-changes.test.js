@@ -29,9 +29,10 @@ async function setup(server) {
   await sql(`
     CREATE TABLE public.items (id int PRIMARY KEY, title text, done bool NOT NULL DEFAULT false, n int);
     CREATE TABLE public.waited (id serial PRIMARY KEY, k int NOT NULL);
-    CREATE TABLE public.secret (id int PRIMARY KEY, v text);
+    CREATE TABLE public.secret (id int PRIMARY KEY, owner text, v text);
     ALTER TABLE public.secret ENABLE ROW LEVEL SECURITY;
-    CREATE POLICY secret_all ON public.secret FOR SELECT USING (true);
+    CREATE POLICY secret_own ON public.secret FOR SELECT TO authenticated USING (owner = auth.jwt() ->> 'sub');
+    GRANT SELECT ON public.secret TO authenticated;
     CREATE TABLE public.plain (id int PRIMARY KEY, v text);
     CREATE TABLE public.f (id int PRIMARY KEY, n int NOT NULL, t text NOT NULL, b bool NOT NULL, nt text);
     ALTER TABLE public.f REPLICA IDENTITY FULL;
@@ -227,30 +228,33 @@ test('postgres_changes_options {wait:true} with a bad filter: join error Realtim
 // ---------------------------------------------------------------------------------------------------------------
 // 4. row level security
 
-test('RLS-enabled table: explicit subscription gets the system error; a schema wildcard never receives its rows', async () => {
-  const client = h.createClient(ctx)
-  const explicit = pgChannel(client, 'rls-explicit', [{ event: '*', schema: 'public', table: 'secret' }])
-  const wild = pgChannel(client, 'rls-wild', [{ event: '*', schema: 'public' }])
-  await Promise.all([h.subscribe(explicit.ch), subscribeLive(wild)])
+test('RLS-enabled table without a Herald row policy: PostgreSQL decides per user, zero leaked rows', async () => {
+  // Two users whose RLS policy (owner = auth.jwt()->>'sub') lets each see only their own rows, and an anon
+  // wildcard subscriber whose role has no SELECT on the table at all.
+  const alice = h.createClient(ctx, { apikey: await h.mintToken(ctx.server.secret, { role: 'authenticated', sub: 'alice' }) })
+  const bob = h.createClient(ctx, { apikey: await h.mintToken(ctx.server.secret, { role: 'authenticated', sub: 'bob' }) })
+  const bindings = [{ event: '*', schema: 'public', table: 'secret' }]
+  const a = pgChannel(alice, 'rls-alice', bindings)
+  const b = pgChannel(bob, 'rls-bob', bindings)
+  const wild = pgChannel(h.createClient(ctx), 'rls-wild', [{ event: '*', schema: 'public' }])
+  await Promise.all([subscribeLive(a), subscribeLive(b), subscribeLive(wild)])
 
-  const e = await pgSystem(explicit.system)
-  assert.equal(e.extension, 'postgres_changes')
-  assert.equal(e.status, 'error', JSON.stringify(e))
-  assert.equal(e.channel, 'rls-explicit')
-  assert.match(e.message, /row level security/i, e.message)
-
-  await sql(`INSERT INTO public.secret VALUES (1, 'hidden')`)
-  await sql(`UPDATE public.secret SET v = 'still hidden' WHERE id = 1`)
-  await sql(`DELETE FROM public.secret WHERE id = 1`)
+  const n = 20
+  for (let i = 1; i <= n; i++) await sql(`INSERT INTO public.secret VALUES (${i}, '${i % 2 ? 'alice' : 'bob'}', 'v${i}')`)
+  await sql(`UPDATE public.secret SET v = 'changed' WHERE id <= 4`)
   await sql(`INSERT INTO public.plain VALUES (1, 'visible')`)
-  const p = await wild.cols[0].waitFor((x) => x.table === 'plain', 8000, 'public.plain INSERT on the wildcard')
-  assertChange(p, { table: 'plain', eventType: 'INSERT', newRow: { id: 1, v: 'visible' }, oldRow: {} })
+  await a.cols[0].waitFor((x) => x.eventType === 'UPDATE' && x.new.id === 3, 10000, 'alice sees her update')
+  await b.cols[0].waitFor((x) => x.eventType === 'UPDATE' && x.new.id === 4, 10000, 'bob sees his update')
+  await wild.cols[0].waitFor((x) => x.table === 'plain', 8000, 'public.plain INSERT on the wildcard')
   await h.sleep(500)
-  const leaked = wild.cols[0].items.filter((x) => x.table === 'secret')
-  assert.deepEqual(leaked, [], 'rows of the RLS table reached the wildcard subscriber')
-  assert.deepEqual(wild.cols[0].items.map((x) => `${x.table}:${x.eventType}`), ['plain:INSERT'])
-  assert.equal(explicit.cols[0].items.length, 0, 'explicit RLS subscription received rows')
-  assert.equal(explicit.ch.state, 'joined', 'channel stays joined after the postgres_changes error')
+
+  const owners = (col) => col.items.map((x) => x.new.owner)
+  assert.equal(a.cols[0].items.length, n / 2 + 2, 'alice: her 10 inserts and 2 updates')
+  assert.equal(b.cols[0].items.length, n / 2 + 2, 'bob: his 10 inserts and 2 updates')
+  assert.deepEqual([...new Set(owners(a.cols[0]))], ['alice'], 'a row of bob reached alice')
+  assert.deepEqual([...new Set(owners(b.cols[0]))], ['bob'], 'a row of alice reached bob')
+  assert.deepEqual(wild.cols[0].items.map((x) => `${x.table}:${x.eventType}`), ['plain:INSERT'],
+    'anon has no SELECT on the RLS table: nothing of it on the wildcard')
 })
 
 // ---------------------------------------------------------------------------------------------------------------

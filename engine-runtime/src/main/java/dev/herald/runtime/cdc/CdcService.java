@@ -11,6 +11,10 @@ import dev.herald.runtime.cdc.filter.RowPredicate;
 import dev.herald.runtime.core.Channel;
 import dev.herald.runtime.db.Database;
 import dev.herald.runtime.metrics.HeraldMetrics;
+import dev.herald.runtime.policy.Principals;
+import dev.herald.runtime.policy.RowAuthorizer;
+import java.util.HashMap;
+import java.util.Map;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.sql.Connection;
@@ -51,6 +55,8 @@ public final class CdcService implements AutoCloseable {
     private final DebeziumCdcSource.Settings settings;
     private final SubscriptionIndex index;
     private final HeraldMetrics metrics;
+    private final RowAuthorizer rowAuthorizer;
+    private final PgRlsChecker rls;
     private final ExecutorService subscriber = Executors.newSingleThreadExecutor(daemon("herald-cdc-subscribe"));
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("herald-cdc-housekeeping"));
     private final AtomicLong slotLagBytes = new AtomicLong(-1);
@@ -59,8 +65,10 @@ public final class CdcService implements AutoCloseable {
     private volatile ChangeEvent.StreamPosition lastDelivered;
 
     public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
-                      BiConsumer<PgSubscription, Exception> subscriberFailure) {
+                      RowAuthorizer rowAuthorizer, BiConsumer<PgSubscription, Exception> subscriberFailure) {
         this.database = database;
+        this.rowAuthorizer = rowAuthorizer;
+        this.rls = new PgRlsChecker(database.dataSource());
         this.settings = settings;
         this.metrics = metrics;
         this.catalog = new TableCatalog(database.dataSource());
@@ -157,9 +165,59 @@ public final class CdcService implements AutoCloseable {
             if (!index.hasBindingsFor(e.schema(), e.table())) continue;
             TableInfo table = catalog.table(e.schema(), e.table()).orElse(null);
             if (table == null) continue;
-            // Fail closed: a table under row-level security is not delivered until row policies exist.
-            if (table.rowSecurity()) continue;
-            index.dispatch(table, e, s -> catalog.canSelect(s.role(), table.schema(), table.name()));
+            RowGate gate = new RowGate(table, e);
+            index.dispatch(table, e, gate::allows);
+        }
+    }
+
+    /**
+     * Authorisation of one change, memoised so the work grows with the number of distinct claim groups, not with
+     * the number of subscribers: in-engine row policies are evaluated once per claim projection, PostgreSQL RLS is
+     * asked once per (role, claims).
+     */
+    private final class RowGate {
+        private final TableInfo table;
+        private final ChangeEvent event;
+        private final boolean policy;
+        private final Map<Object, Boolean> byProjection = new HashMap<>();
+        private final Map<List<Object>, Boolean> byClaims = new HashMap<>();
+
+        RowGate(TableInfo table, ChangeEvent event) {
+            this.table = table;
+            this.event = event;
+            this.policy = rowAuthorizer.hasPolicy(table.schema(), table.name());
+        }
+
+        boolean allows(PgSubscription s) {
+            if (!catalog.canSelect(s.role(), table.schema(), table.name())) return false;
+            boolean allowed;
+            if (policy) {
+                Object projection = rowAuthorizer.projection(table.schema(), table.name(), s.principal());
+                Map<String, Object> row = event.type() == ChangeEvent.Type.DELETE ? event.oldRow() : mergedRow();
+                allowed = byProjection.computeIfAbsent(projection, p -> rowAuthorizer.allows(table.schema(), table.name(), p, row));
+            } else if (table.rowSecurity()) {
+                // DELETEs cannot be checked against a row that is gone; their old_record is reduced to the key.
+                if (event.type() == ChangeEvent.Type.DELETE) return true;
+                List<Object> claimsKey = List.of(s.role(), s.principal().claims());
+                allowed = byClaims.computeIfAbsent(claimsKey, k -> {
+                    try {
+                        return rls.visible(table, mergedRow(), s.role(), s.principal().claims());
+                    } catch (SQLException ex) {
+                        throw new IllegalStateException("row-level security check failed: " + ex.getMessage(), ex);
+                    }
+                });
+            } else {
+                return true;
+            }
+            if (!allowed) metrics.drop(dev.herald.api.ErrorCode.ROW_POLICY_DENIED);
+            return allowed;
+        }
+
+        private Map<String, Object> mergedRow() {
+            if (event.oldRow().isEmpty()) return event.newRow();
+            Map<String, Object> m = new HashMap<>(event.oldRow());
+            m.putAll(event.newRow());
+            return m;
         }
     }
 
@@ -268,13 +326,11 @@ public final class CdcService implements AutoCloseable {
             boolean any = published.stream().anyMatch(t -> s == null || t.startsWith(s + "."));
             if (!any) throw notEnabled(params);
             if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
-            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role);
+            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role, Principals.of(claims));
         }
         if (!published.contains(schema + "." + table)) throw notEnabled(params);
         catalog.invalidate(schema, table);
         TableInfo info = catalog.table(schema, table).orElseThrow(() -> notEnabled(params));
-        if (info.rowSecurity()) throw exception(params, "table " + info.qualifiedName()
-                + " has row level security enabled; Herald does not deliver its changes until row policies are configured");
         if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
         if (!catalog.canSelect(role, schema, table)) throw exception(params, "permission denied for table " + table + " (role " + role + ")");
         if (select != null) {
@@ -296,7 +352,21 @@ public final class CdcService implements AutoCloseable {
             }
         }
         if (leave && !info.fullReplicaIdentity()) throw exception(params, "\"leave\": true needs REPLICA IDENTITY FULL on " + info.qualifiedName());
-        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role);
+        List<String> visible = catalog.selectableColumns(role, info);
+        if (visible.size() < info.columns().size()) {
+            // Column privileges: only columns the role may read appear in columns/record/old_record.
+            for (ColumnInfo c : info.columns()) {
+                if (c.primaryKey() && !visible.contains(c.name())) throw exception(params, "permission denied for column " + c.name()
+                        + " of the primary key (role " + role + ")");
+            }
+            List<String> restricted = new ArrayList<>();
+            for (String c : select == null ? visible : select) if (visible.contains(c)) restricted.add(c);
+            select = List.copyOf(restricted);
+            if (predicate != null) {
+                for (String c : predicate.columns()) if (!visible.contains(c)) throw exception(params, "invalid column for filter " + c);
+            }
+        }
+        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role, Principals.of(claims));
     }
 
     private static SubscriptionException notEnabled(String params) {

@@ -1,6 +1,7 @@
 package dev.herald.runtime.cdc;
 
 import dev.herald.runtime.cdc.filter.RowPredicate;
+import dev.herald.api.policy.Principal;
 import dev.herald.runtime.core.Channel;
 import java.util.List;
 
@@ -10,7 +11,8 @@ import java.util.List;
  * columns; {@code leave} opts into updates that move a row out of the filter. Immutable.
  */
 public record PgSubscription(Channel channel, int id, String schema, String table, ChangeEvent.Type event,
-                             String filter, RowPredicate predicate, List<String> select, boolean leave, String role) {
+                             String filter, RowPredicate predicate, List<String> select, boolean leave, String role,
+                             Principal principal) {
 
     boolean wildcard() {
         return table == null;

@@ -57,6 +57,25 @@ public final class TableCatalog {
         });
     }
 
+    /** The columns of {@code table} that {@code role} may SELECT, in attribute order. */
+    public List<String> selectableColumns(String role, TableInfo table) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = format('%I.%I', ?, ?)::regclass AND a.attnum > 0 "
+                             + "AND NOT a.attisdropped AND has_column_privilege(?, a.attrelid, a.attnum, 'SELECT') ORDER BY a.attnum")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            ps.setString(3, role);
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new CatalogException("cannot read column privileges of " + role + " on " + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
     public boolean roleExists(String role) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {

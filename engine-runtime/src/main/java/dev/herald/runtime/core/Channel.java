@@ -18,6 +18,12 @@ public final class Channel {
     private final String presenceKey;
     private final ArrayNode postgresChanges;
     private volatile boolean presenceEnabled;
+    /** Read rights; always true on public channels, decided by policy on private ones. */
+    private volatile boolean broadcastRead = true;
+    private volatile boolean presenceRead = true;
+    /** Write rights on private channels, decided on first use; null = not asked yet (session lock). */
+    private Boolean broadcastWrite;
+    private Boolean presenceWrite;
     private volatile Claims claims;
     private ScheduledFuture<?> expiry;
     private ScheduledFuture<?> expiryNotice;
@@ -49,6 +55,17 @@ public final class Channel {
     public RealtimeSession session() { return session; }
 
     void enablePresence() { presenceEnabled = true; }
+    public boolean isPrivate() { return key.isPrivate(); }
+    public boolean broadcastRead() { return broadcastRead; }
+    public boolean presenceRead() { return presenceRead; }
+    void readRights(boolean broadcast, boolean presence) {
+        broadcastRead = broadcast;
+        presenceRead = presence;
+    }
+    Boolean broadcastWrite() { return broadcastWrite; }
+    void broadcastWrite(Boolean allowed) { broadcastWrite = allowed; }
+    Boolean presenceWrite() { return presenceWrite; }
+    void presenceWrite(Boolean allowed) { presenceWrite = allowed; }
     void claims(Claims c) { claims = c; }
 
     void expiry(ScheduledFuture<?> f) {
@@ -66,8 +83,16 @@ public final class Channel {
         return presenceCalls;
     }
 
-    /** Hands a fanned-out message to the session's outbound queue; never blocks. */
+    /**
+     * Hands a fanned-out message to the session's outbound queue; never blocks. On a private channel, broadcasts
+     * need broadcast-read and presence diffs presence-read.
+     */
     public void deliver(Outbound message) {
+        if (key.isPrivate()) {
+            String event = message.event();
+            if ("broadcast".equals(event) && !broadcastRead) return;
+            if ("presence_diff".equals(event) && !presenceRead) return;
+        }
         session.deliver(message);
     }
 }

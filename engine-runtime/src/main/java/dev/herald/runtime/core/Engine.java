@@ -10,7 +10,12 @@ import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.cdc.DebeziumCdcSource;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.db.Database;
+import dev.herald.api.policy.ChannelAction;
+import dev.herald.api.policy.Principal;
 import dev.herald.runtime.limits.LimitSettings;
+import dev.herald.runtime.policy.ChannelAuthorizer;
+import dev.herald.runtime.policy.PolicyFile;
+import dev.herald.runtime.policy.RowAuthorizer;
 import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.runtime.protocol.Json;
@@ -42,6 +47,8 @@ public final class Engine implements AutoCloseable {
     private final JwtVerifier verifier;
     private final HeraldMetrics metrics = new HeraldMetrics();
     private final Limits limits;
+    private final ChannelAuthorizer channelAuthorizer;
+    private final RowAuthorizer rowAuthorizer;
     private final Broker broker = new InMemoryBroker();
     private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
     private final Set<RealtimeSession> sessions = ConcurrentHashMap.newKeySet();
@@ -60,6 +67,9 @@ public final class Engine implements AutoCloseable {
         this.verifier = new JwtVerifier(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtClockSkewSeconds(), Clock.systemUTC());
         this.startupNotes = List.copyOf(startupNotes);
         this.limits = new Limits(LimitSettings.fromConfig(config), System::currentTimeMillis);
+        PolicyFile policies = config.policyFile() == null ? PolicyFile.defaults() : PolicyFile.load(config.policyFile());
+        this.channelAuthorizer = new ChannelAuthorizer(policies.channelPolicies());
+        this.rowAuthorizer = new RowAuthorizer(policies.rowPolicies());
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "herald-timers");
             t.setDaemon(true);
@@ -73,7 +83,7 @@ public final class Engine implements AutoCloseable {
         this.cdc = database == null ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
-                config.cdcTables(), metrics,
+                config.cdcTables(), metrics, rowAuthorizer,
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
     }
 
@@ -92,6 +102,10 @@ public final class Engine implements AutoCloseable {
     public HeraldMetrics metrics() { return metrics; }
     public Broker broker() { return broker; }
     public JwtVerifier verifier() { return verifier; }
+    /** Decides joins and writes on private channels. */
+    public ChannelAuthorizer channelAuthorizer() { return channelAuthorizer; }
+    /** In-engine row policies for postgres_changes. */
+    public RowAuthorizer rowAuthorizer() { return rowAuthorizer; }
     /** The global limits; their settings can be replaced at runtime. */
     public Limits limits() { return limits; }
     ScheduledExecutorService scheduler() { return scheduler; }
@@ -191,30 +205,31 @@ public final class Engine implements AutoCloseable {
      *
      * @return whether the message was delivered to the topic
      */
-    public boolean broadcastJson(String name, boolean isPrivate, String event, JsonNode payload, String id) {
-        if (isPrivate) {
-            metrics.drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
-            return false;
-        }
+    public boolean broadcastJson(String name, boolean isPrivate, String event, JsonNode payload, String id, Principal sender) {
+        if (isPrivate && !mayBroadcast(name, sender)) return false;
         ObjectNode message = Json.object();
         message.set("payload", payload);
         message.put("event", event);
         message.put("type", "broadcast");
         if (id != null) message.putObject("meta").put("id", id);
-        TopicKey key = new TopicKey(false, name);
+        TopicKey key = new TopicKey(isPrivate, name);
         limits.eventsOverLimit(1 + broker.publish(key, Outbound.push(key.joinTopic(), "broadcast", message), null, false));
         return true;
     }
 
     /** Publishes a user broadcast (single REST endpoint): kind 4 to vsn 2, JSON to vsn 1 unless binary. */
-    public boolean broadcastUser(String name, boolean isPrivate, UserBroadcast broadcast) {
-        if (isPrivate) {
-            metrics.drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
-            return false;
-        }
-        TopicKey key = new TopicKey(false, name);
+    public boolean broadcastUser(String name, boolean isPrivate, UserBroadcast broadcast, Principal sender) {
+        if (isPrivate && !mayBroadcast(name, sender)) return false;
+        TopicKey key = new TopicKey(isPrivate, name);
         limits.eventsOverLimit(1 + broker.publish(key, Outbound.userBroadcast(key.joinTopic(), broadcast), null, false));
         return true;
+    }
+
+    /** Whether {@code sender} may broadcast on the private topic {@code name}; a refusal is counted. */
+    public boolean mayBroadcast(String name, Principal sender) {
+        if (sender != null && channelAuthorizer.allowed(ChannelAction.BROADCAST_WRITE, name, sender)) return true;
+        metrics.drop(ErrorCode.BROADCAST_WRITE_DENIED);
+        return false;
     }
 
     @Override

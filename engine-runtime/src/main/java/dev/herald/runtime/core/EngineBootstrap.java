@@ -61,7 +61,14 @@ public final class EngineBootstrap {
                 database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword());
             }
         }
-        Engine engine = new Engine(config, secret, notes, database, embedded);
+        Engine engine;
+        try {
+            engine = new Engine(config, secret, notes, database, embedded);
+        } catch (dev.herald.runtime.policy.PolicyFileException e) {
+            if (database != null) database.close();
+            closeQuietly(embedded);
+            throw new ConfigException("Invalid value for " + HeraldConfig.envName(HeraldConfig.POLICY_FILE) + ": " + e.getMessage());
+        }
         try {
             engine.startCdc();
         } catch (Exception e) {
@@ -69,6 +76,15 @@ public final class EngineBootstrap {
             throw new ConfigException("Cannot start change capture: " + e.getMessage());
         }
         return engine;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // already failing; the configuration error is what matters
+        }
     }
 
     /** Kept apart so application servers never load the embedded-database classes (not in the WAR). */

@@ -8,6 +8,9 @@ import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.TokenException;
 import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.limits.Limits;
+import dev.herald.runtime.policy.Principals;
+import dev.herald.api.policy.ChannelAction;
+import dev.herald.api.policy.Principal;
 import dev.herald.runtime.protocol.Codec;
 import dev.herald.runtime.protocol.Frame;
 import dev.herald.runtime.protocol.InboundMessage;
@@ -213,15 +216,23 @@ public final class RealtimeSession {
             replyError(m, e.reason());
             return;
         }
+        boolean broadcastRead = true;
+        boolean presenceRead = true;
         if (join.isPrivate()) {
-            // No access policy can grant a private channel yet: refuse rather than ever treat it as public.
-            engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL);
-            replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
-            return;
+            // Default deny: a private topic needs a policy that grants read (broadcast or, with presence, presence).
+            Principal principal = Principals.of(claims);
+            broadcastRead = engine.channelAuthorizer().allowed(ChannelAction.READ, name, principal);
+            presenceRead = join.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, name, principal);
+            if (!broadcastRead && !presenceRead) {
+                engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL);
+                replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
+                return;
+            }
         }
         String joinRef = m.joinRef() != null ? m.joinRef() : m.ref();
         String presenceKey = join.presenceKey().isEmpty() ? UUID.randomUUID().toString() : join.presenceKey();
-        Channel ch = new Channel(this, new TopicKey(false, name), joinRef, join, presenceKey, claims);
+        Channel ch = new Channel(this, new TopicKey(join.isPrivate(), name), joinRef, join, presenceKey, claims);
+        ch.readRights(broadcastRead, presenceRead);
         channels.put(topic, ch);
         if (!countedAsUser) {
             countedAsUser = true;
@@ -245,7 +256,7 @@ public final class RealtimeSession {
         ObjectNode response = Json.object();
         response.set("postgres_changes", ch.postgresChanges());
         reply(m, "ok", response);
-        if (ch.presenceEnabled()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
+        if (ch.presenceEnabled() && ch.presenceRead()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
     }
 
     private synchronized void joinedAfterWait(Channel ch, InboundMessage m, CdcService.SubscribeResult result, Throwable error) {
@@ -391,6 +402,14 @@ public final class RealtimeSession {
     // ---- broadcast ----------------------------------------------------------------------------------------------
 
     private void broadcast(Channel ch, InboundMessage m) {
+        if (ch.isPrivate()) {
+            if (ch.broadcastWrite() == null) ch.broadcastWrite(engine.channelAuthorizer().allowed(ChannelAction.BROADCAST_WRITE, ch.subTopic(), Principals.of(ch.claims())));
+            if (!ch.broadcastWrite()) {
+                // Silently dropped, no reply even with ack (the client's ack times out), as on Supabase.
+                engine.metrics().drop(ErrorCode.BROADCAST_WRITE_DENIED);
+                return;
+            }
+        }
         Outbound out;
         int size;
         if (m.userBroadcast() != null) {
@@ -463,6 +482,20 @@ public final class RealtimeSession {
                     shutdown(ch, ErrorCode.TRACK_SIZE_EXCEEDED.message());
                     return;
                 }
+                if (ch.isPrivate()) {
+                    if (ch.presenceWrite() == null) {
+                        Principal principal = Principals.of(ch.claims());
+                        ch.presenceWrite(engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_WRITE, ch.subTopic(), principal));
+                        if (!ch.presenceEnabled()) {
+                            ch.readRights(ch.broadcastRead(), engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), principal));
+                        }
+                    }
+                    if (!ch.presenceWrite()) {
+                        engine.metrics().drop(ErrorCode.PRESENCE_WRITE_DENIED);
+                        reply(m, "error", Json.object());
+                        return;
+                    }
+                }
                 if (!ch.presenceEnabled()) ch.enablePresence();
                 PresenceTracker.Diff diff = tracker.track(ch, (ObjectNode) meta);
                 if (diff != null) publishPresenceDiff(ch, diff);
@@ -494,6 +527,19 @@ public final class RealtimeSession {
         if (token.startsWith("sb_") || token.equals(ch.claims().token())) return;
         try {
             Claims claims = engine.verifier().verify(token);
+            if (ch.isPrivate()) {
+                Principal principal = Principals.of(claims);
+                boolean read = engine.channelAuthorizer().allowed(ChannelAction.READ, ch.subTopic(), principal);
+                boolean presenceRead = ch.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), principal);
+                if (!read && !presenceRead) {
+                    engine.metrics().drop(ErrorCode.READ_PERMISSION_REVOKED);
+                    shutdown(ch, ErrorCode.READ_PERMISSION_REVOKED.message(ch.subTopic()));
+                    return;
+                }
+                ch.readRights(read, presenceRead);
+                ch.broadcastWrite(null);
+                ch.presenceWrite(null);
+            }
             ch.claims(claims);
             scheduleExpiry(ch);
             // Bindings are re-registered with the new claims, and say so again (reference behaviour).

@@ -79,6 +79,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         + role + " NOLOGIN; END IF; END $$");
             }
             s.execute("GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role");
+            // Supabase's helpers, so RLS policies written for Supabase (auth.uid() = user_id) work unchanged.
+            s.execute("CREATE SCHEMA IF NOT EXISTS auth");
+            s.execute("GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role");
+            s.execute("CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS "
+                    + "$$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$");
+            s.execute("CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS "
+                    + "$$ SELECT nullif(auth.jwt() ->> 'sub', '')::uuid $$");
+            s.execute("CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt() ->> 'role' $$");
             s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role");
             s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anon, authenticated, service_role");
         } catch (SQLException e) {

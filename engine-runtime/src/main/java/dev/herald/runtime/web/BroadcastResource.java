@@ -84,7 +84,9 @@ public abstract class BroadcastResource {
             engine.metrics().drop(ErrorCode.REST_BATCH_TOO_LARGE);
             return rateLimited(ErrorCode.REST_BATCH_TOO_LARGE);
         }
-        for (Valid v : valid) engine.broadcastJson(v.topic(), v.isPrivate(), v.event(), v.payload(), v.id());
+        dev.herald.api.policy.Principal sender = valid.stream().anyMatch(Valid::isPrivate) ? principal(authorization, apikey) : null;
+        // Private messages the caller may not write are skipped silently (still 202), as on Supabase.
+        for (Valid v : valid) engine.broadcastJson(v.topic(), v.isPrivate(), v.event(), v.payload(), v.id(), sender);
         return Response.accepted().build();
     }
 
@@ -116,13 +118,21 @@ public abstract class BroadcastResource {
             }
         }
         if (payload.length > engine.limits().settings().maxPayloadBytes()) return message(422, ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
-        if ("true".equalsIgnoreCase(isPrivate)) {
-            // No access policy can authorise a private send yet.
-            engine.metrics().drop(ErrorCode.PRIVATE_NOT_AUTHORIZED);
+        boolean priv = "true".equalsIgnoreCase(isPrivate);
+        if (priv && !engine.mayBroadcast(topic, principal(authorization, apikey))) {
             return message(403, ErrorCode.REST_UNAUTHORIZED.message());
         }
-        engine.broadcastUser(topic, false, new UserBroadcast(event, json, payload, UserBroadcast.NO_METADATA));
+        engine.broadcastUser(topic, priv, new UserBroadcast(event, json, payload, UserBroadcast.NO_METADATA), null);
         return Response.accepted().build();
+    }
+
+    /** The caller's principal after {@link #authenticate} succeeded. */
+    private dev.herald.api.policy.Principal principal(String authorization, String apikey) {
+        try {
+            return dev.herald.runtime.policy.Principals.of(engine.authenticateRest(authorization, apikey));
+        } catch (TokenException e) {
+            return null;
+        }
     }
 
     private Response authenticate(String authorization, String apikey) {

@@ -345,7 +345,7 @@ class RealtimeSessionTest {
         slow.conn().stall = true;
         slow.text("[null,\"2\",\"phoenix\",\"heartbeat\",{}]");
         for (int i = 0; i < 40; i++) {
-            engine.broadcastJson("s", false, "e", Json.object().put("i", i), null);
+            engine.broadcastJson("s", false, "e", Json.object().put("i", i), null, null);
         }
         assertEquals(1008, slow.conn().closeCode);
         assertEquals(1.0, engine.metrics().drops(ErrorCode.SLOW_CONSUMER));
@@ -373,8 +373,8 @@ class RealtimeSessionTest {
         Client a = connect("2.0.0");
         a.text(join("1", "realtime:r", PUBLIC));
         a.conn().clear();
-        assertFalse(engine.broadcastJson("r", true, "e", Json.object(), null));
-        assertTrue(engine.broadcastJson("r", false, "e", Json.object(), "m1"));
+        assertFalse(engine.broadcastJson("r", true, "e", Json.object(), null, null));
+        assertTrue(engine.broadcastJson("r", false, "e", Json.object(), "m1", null));
         assertEquals(List.of("[null,null,\"realtime:r\",\"broadcast\",{\"payload\":{},\"event\":\"e\",\"type\":\"broadcast\",\"meta\":{\"id\":\"m1\"}}]"), a.conn().texts());
     }
 
