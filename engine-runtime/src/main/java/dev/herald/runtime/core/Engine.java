@@ -3,6 +3,7 @@ package dev.herald.runtime.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
+import dev.herald.runtime.auth.AuthSettings;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.JwtVerifier;
 import dev.herald.runtime.auth.TokenException;
@@ -64,7 +65,8 @@ public final class Engine implements AutoCloseable {
 
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase) {
         this.config = config;
-        this.verifier = new JwtVerifier(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtClockSkewSeconds(), Clock.systemUTC());
+        this.verifier = new JwtVerifier(new AuthSettings(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtJwksUrl(),
+                config.jwtJwksFile(), config.jwtClockSkewSeconds(), config.jwtAudience(), config.jwtIssuer(), Clock.systemUTC()));
         this.startupNotes = List.copyOf(startupNotes);
         this.limits = new Limits(LimitSettings.fromConfig(config), System::currentTimeMillis);
         PolicyFile policies = config.policyFile() == null ? PolicyFile.defaults() : PolicyFile.load(config.policyFile());
