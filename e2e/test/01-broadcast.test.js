@@ -192,7 +192,7 @@ test('supabase-js createClient: subscribe, broadcast to and from realtime-js cli
   assert.deepEqual((await A.got.waitFor(byEvent('sbHttp'))).payload, { h: 1 })
 })
 
-test('REST: private messages are not delivered; single endpoint with ?private=true → 403', async () => {
+test('REST: private messages never reach public subscribers; single endpoint ?private=true without write right → 403', async () => {
   const { A, B, C } = await threeClients('room-private-rest')
   const res = await h.restBroadcast(ctx.server, [
     { topic: 'room-private-rest', event: 'secret', payload: { s: 1 }, private: true },
@@ -201,7 +201,8 @@ test('REST: private messages are not delivered; single endpoint with ?private=tr
   assert.equal(res.status, 202, `batch with a private message (body ${res.body})`)
   const single = await h.fetchT(`${ctx.server.realtimeUrl}/api/broadcast/room-private-rest/events/secret2?private=true`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.server.serviceKey}` },
+    // anon has no broadcast-write rule on any private topic (service_role would bypass the rules)
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.server.anonKey}` },
     body: JSON.stringify({ s: 2 }),
   })
   assert.equal(single.status, 403, 'single endpoint private=true')
