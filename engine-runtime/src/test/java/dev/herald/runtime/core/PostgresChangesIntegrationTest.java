@@ -140,6 +140,34 @@ class PostgresChangesIntegrationTest {
     }
 
     @Test
+    void selectListsKeepPrimaryKeysAndOversizeChangesCarryError413() throws Exception {
+        Client c = connect();
+        join(c, "sel", "[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"todos\",\"select\":[\"title\"]}]");
+        pg.sql("INSERT INTO todos VALUES (50, 'selected', true, 3)");
+        JsonNode data = changes(c, 1, 10_000).get(0).get("data");
+        assertEquals("[{\"name\":\"id\",\"type\":\"int8\"},{\"name\":\"title\",\"type\":\"text\"}]", data.get("columns").toString());
+        assertEquals("{\"id\":50,\"title\":\"selected\"}", data.get("record").toString());
+
+        Client big = connect();
+        join(big, "big", "[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"plain\",\"filter\":\"id=eq.4242\"}]");
+        pg.sql("INSERT INTO plain VALUES (4242, repeat('x', 1100000))");
+        JsonNode oversize = changes(big, 1, 10_000).get(0).get("data");
+        assertEquals("[\"Error 413: Payload Too Large\"]", oversize.get("errors").toString());
+        assertEquals("{\"id\":4242}", oversize.get("record").toString(), "only values of at most 64 characters are kept");
+    }
+
+    @Test
+    void badSelectListsAreRefused() throws Exception {
+        Client c = connect();
+        JsonNode notAList = join(c, "s1", "[{\"event\":\"*\",\"schema\":\"public\",\"table\":\"todos\",\"select\":\"title\"}]");
+        assertEquals("Error parsing `select` params: expected a list of column name strings, e.g. select: [\"col1\", \"col2\"]", notAList.get("message").asText());
+        JsonNode wildcard = join(c, "s2", "[{\"event\":\"*\",\"schema\":\"public\",\"select\":[\"id\"]}]");
+        assertEquals("Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.", wildcard.get("message").asText());
+        JsonNode unknown = join(c, "s3", "[{\"event\":\"*\",\"schema\":\"public\",\"table\":\"todos\",\"select\":[\"nope\"]}]");
+        assertTrue(unknown.get("message").asText().endsWith("invalid column for select nope"), unknown.toString());
+    }
+
+    @Test
     void typedValuesMatchToJsonb() throws Exception {
         pg.sql("DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
                 "CREATE TABLE IF NOT EXISTS typed (id int PRIMARY KEY, a int2, b int4, c int8, d numeric(10,2), e float8, f float8, g bool, h text, "
