@@ -49,14 +49,7 @@ class AuthorizationIntegrationTest {
                  ],
                  "rows": [{"table": "public.docs", "column": "owner", "claim": "sub"}]}
                 """);
-        engine = EngineBootstrap.start(HeraldConfig.load(Map.of(
-                "HERALD_JWT_SECRET", Tokens.SECRET,
-                "HERALD_DB_URL", pg.url(),
-                "HERALD_DB_USER", EmbeddedDatabase.USER,
-                "HERALD_DB_PASSWORD", EmbeddedDatabase.PASSWORD,
-                "HERALD_DATA_DIR", pg.dir.toString(),
-                "HERALD_POLICY_FILE", policies.toString()), new Properties()), EngineBootstrap.Hosting.STANDALONE);
-        assertTrue(engine.cdc().awaitRunning(60_000), "change capture should start: " + engine.cdc().lastError());
+        engine = pg.startEngine(Map.of("HERALD_POLICY_FILE", policies.toString()));
     }
 
     @AfterAll

@@ -43,15 +43,7 @@ class PostgresChangesIntegrationTest {
                 "CREATE SCHEMA other",
                 "CREATE TABLE other.hidden (id int PRIMARY KEY)",
                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon");
-        engine = EngineBootstrap.start(HeraldConfig.load(Map.of(
-                "HERALD_JWT_SECRET", Tokens.SECRET,
-                "HERALD_DB_URL", pg.url(),
-                "HERALD_DB_USER", EmbeddedDatabase.USER,
-                "HERALD_DB_PASSWORD", EmbeddedDatabase.PASSWORD,
-                "HERALD_DATA_DIR", pg.dir.toString(),
-                "HERALD_CDC_TABLES", "public.*",
-                "HERALD_CDC_OFFSET_FLUSH_MS", "200"), new Properties()), EngineBootstrap.Hosting.STANDALONE);
-        assertTrue(engine.cdc().awaitRunning(60_000), "change capture should start: " + engine.cdc().lastError());
+        engine = pg.startEngine(Map.of("HERALD_CDC_TABLES", "public.*", "HERALD_CDC_OFFSET_FLUSH_MS", "200"));
     }
 
     @AfterAll
