@@ -11,6 +11,7 @@ import dev.herald.runtime.cdc.filter.RowPredicate;
 import dev.herald.runtime.core.Channel;
 import dev.herald.runtime.db.Database;
 import dev.herald.runtime.metrics.HeraldMetrics;
+import dev.herald.api.policy.Principal;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.policy.RowAuthorizer;
 import java.util.HashMap;
@@ -192,7 +193,8 @@ public final class CdcService implements AutoCloseable {
             if (!catalog.canSelect(s.role(), table.schema(), table.name())) return false;
             boolean allowed;
             if (policy) {
-                Object projection = rowAuthorizer.projection(table.schema(), table.name(), s.principal());
+                // Wildcard bindings cover tables they did not name at subscribe time; their projection is computed here.
+                Object projection = s.rowProjection() != null ? s.rowProjection() : rowAuthorizer.projection(table.schema(), table.name(), s.principal());
                 Map<String, Object> row = event.type() == ChangeEvent.Type.DELETE ? event.oldRow() : mergedRow();
                 allowed = byProjection.computeIfAbsent(projection, p -> rowAuthorizer.allows(table.schema(), table.name(), p, row));
             } else if (table.rowSecurity()) {
@@ -326,7 +328,7 @@ public final class CdcService implements AutoCloseable {
             boolean any = published.stream().anyMatch(t -> s == null || t.startsWith(s + "."));
             if (!any) throw notEnabled(params);
             if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
-            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role, Principals.of(claims));
+            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role, Principals.of(claims), null);
         }
         if (!published.contains(schema + "." + table)) throw notEnabled(params);
         catalog.invalidate(schema, table);
@@ -366,7 +368,9 @@ public final class CdcService implements AutoCloseable {
                 for (String c : predicate.columns()) if (!visible.contains(c)) throw exception(params, "invalid column for filter " + c);
             }
         }
-        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role, Principals.of(claims));
+        Principal principal = Principals.of(claims);
+        Object projection = rowAuthorizer.hasPolicy(schema, table) ? rowAuthorizer.projection(schema, table, principal) : null;
+        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role, principal, projection);
     }
 
     private static SubscriptionException notEnabled(String params) {

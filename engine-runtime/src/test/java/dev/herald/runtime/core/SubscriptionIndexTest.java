@@ -62,10 +62,10 @@ class SubscriptionIndexTest {
         FakeConnection bad = new FakeConnection();
         Channel g = joined(good, "g");
         Channel b = joined(bad, "b");
-        index.register(g, List.of(new PgSubscription(g, 11, "public", "t", null, "room=eq.1", predicate(r -> r.get("room").equals(1L)), null, false, "anon", null)));
+        index.register(g, List.of(new PgSubscription(g, 11, "public", "t", null, "room=eq.1", predicate(r -> r.get("room").equals(1L)), null, false, "anon", null, null)));
         index.register(b, List.of(new PgSubscription(b, 22, "public", "t", null, "boom", predicate(r -> {
             throw new IllegalStateException("boom");
-        }), null, false, "anon", null)));
+        }), null, false, "anon", null, null)));
         good.clear();
         bad.clear();
         assertEquals(1, index.dispatch(table, insert(1, 1), s -> true));
@@ -90,7 +90,7 @@ class SubscriptionIndexTest {
             Channel ch = joined(conn, "room");
             conn.clear();
             conns.add(conn);
-            index.register(ch, List.of(new PgSubscription(ch, 7, "public", "t", ChangeEvent.Type.INSERT, "room=eq.3", counting, null, false, "anon", null)));
+            index.register(ch, List.of(new PgSubscription(ch, 7, "public", "t", ChangeEvent.Type.INSERT, "room=eq.3", counting, null, false, "anon", null, null)));
         }
         assertEquals(50, index.dispatch(table, insert(1, 3), s -> true));
         assertEquals(1, evaluations[0]);
@@ -111,8 +111,8 @@ class SubscriptionIndexTest {
         Channel p = joined(plain, "p");
         Channel l = joined(leaving, "l");
         RowPredicate room1 = predicate(r -> Long.valueOf(1).equals(r.get("room")));
-        index.register(p, List.of(new PgSubscription(p, 1, "public", "t", null, "room=eq.1", room1, null, false, "anon", null)));
-        index.register(l, List.of(new PgSubscription(l, 2, "public", "t", null, "room=eq.1", room1, null, true, "anon", null)));
+        index.register(p, List.of(new PgSubscription(p, 1, "public", "t", null, "room=eq.1", room1, null, false, "anon", null, null)));
+        index.register(l, List.of(new PgSubscription(l, 2, "public", "t", null, "room=eq.1", room1, null, true, "anon", null, null)));
         plain.clear();
         leaving.clear();
         ChangeEvent moveOut = new ChangeEvent("public", "t", ChangeEvent.Type.UPDATE, Instant.now(), new ChangeEvent.StreamPosition(1, 9),
