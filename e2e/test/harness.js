@@ -99,6 +99,8 @@ function jarPath() {
  * `opts.bare`: start with no HERALD_* variable at all except HERALD_HTTP_PORT (plus whatever `env` holds), in a
  * fresh temporary working directory (so the default data dir `herald-data` lands there, removed by `stop()`);
  * the keys are then the generated ones printed on stdout.
+ * `opts.beforeStart(dataDir)`: optional (async) hook run after the data dir exists and before the JVM starts; it may
+ * write files there and return extra environment variables (e.g. `{ HERALD_POLICY_FILE: <path in dataDir> }`).
  */
 async function startServer(env = {}, opts = {}) {
   const jar = jarPath()
@@ -128,6 +130,17 @@ async function startServer(env = {}, opts = {}) {
     }
     if (secret === null) delete childEnv.HERALD_JWT_SECRET
     else childEnv.HERALD_JWT_SECRET = secret
+  }
+
+  // `opts.beforeStart(dataDir)`: write files into the fresh data dir (e.g. a policy file) before the server starts;
+  // the object it returns (if any) is merged into the server's environment.
+  if (opts.beforeStart) {
+    try {
+      Object.assign(childEnv, (await opts.beforeStart(dataDir)) || {})
+    } catch (e) {
+      try { fs.rmSync(dataDir, { recursive: true, force: true }) } catch {}
+      throw e
+    }
   }
 
   const javaArgs = (process.env.HERALD_JAVA_OPTS || '-Xmx512m').split(/\s+/).filter(Boolean)

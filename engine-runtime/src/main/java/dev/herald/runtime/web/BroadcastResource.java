@@ -119,10 +119,10 @@ public abstract class BroadcastResource {
         }
         if (payload.length > engine.limits().settings().maxPayloadBytes()) return message(422, ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
         boolean priv = "true".equalsIgnoreCase(isPrivate);
-        if (priv && !engine.mayBroadcast(topic, principal(authorization, apikey))) {
+        if (!engine.broadcastUser(topic, priv, new UserBroadcast(event, json, payload, UserBroadcast.NO_METADATA),
+                priv ? principal(authorization, apikey) : null)) {
             return message(403, ErrorCode.REST_UNAUTHORIZED.message());
         }
-        engine.broadcastUser(topic, priv, new UserBroadcast(event, json, payload, UserBroadcast.NO_METADATA), null);
         return Response.accepted().build();
     }
 

@@ -77,4 +77,16 @@ class BroadcastResourceTest {
         assertEquals(401, r.batch("Bearer nope", null, batch(1)).getStatus());
         assertEquals(400, r.batch(auth, null, "{".getBytes(StandardCharsets.UTF_8)).getStatus());
     }
+
+    @Test
+    void singleEndpointPrivateSendsNeedWriteAndAreDeliveredWhenAllowed() {
+        BroadcastResource r = resource(Map.of());
+        Response anon = r.single("room", "e", "true", "application/json", "Bearer " + Tokens.valid(), null, "{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(403, anon.getStatus());
+        String service = Tokens.sign(Tokens.SECRET, Map.of("role", "service_role", "exp", System.currentTimeMillis() / 1000 + 60));
+        double before = engine.metrics().drops(dev.herald.api.ErrorCode.BROADCAST_WRITE_DENIED);
+        Response ok = r.single("room", "e", "true", "application/json", "Bearer " + service, null, "{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(202, ok.getStatus());
+        assertEquals(before, engine.metrics().drops(dev.herald.api.ErrorCode.BROADCAST_WRITE_DENIED), "an allowed send is not counted as denied");
+    }
 }
