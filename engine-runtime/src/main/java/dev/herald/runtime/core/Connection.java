@@ -14,6 +14,15 @@ public interface Connection {
 
     void sendBinary(ByteBuffer data, Consumer<Throwable> done);
 
+    /**
+     * Sends a complete, already framed WebSocket frame ({@link dev.herald.runtime.protocol.Frame#wire()}) when the
+     * transport can write raw frames, so a fanned-out message is framed once for all recipients. Returns false
+     * (without calling {@code done}) when it cannot; the caller then uses {@link #sendText}/{@link #sendBinary}.
+     */
+    default boolean sendFramed(ByteBuffer frame, Consumer<Throwable> done) {
+        return false;
+    }
+
     /** Starts a close handshake with this code and reason; idempotent. */
     void close(int code, String reason);
 

@@ -66,8 +66,11 @@ final class OutboundQueue {
                 pumpThread = Thread.currentThread();
             }
             try {
-                if (next.isText()) connection.sendText(next.text(), err -> completed(next, err));
-                else connection.sendBinary(next.binary(), err -> completed(next, err));
+                java.util.function.Consumer<Throwable> done = err -> completed(next, err);
+                if (!connection.sendFramed(next.wire(), done)) {
+                    if (next.isText()) connection.sendText(next.text(), done);
+                    else connection.sendBinary(next.binary(), done);
+                }
             } catch (RuntimeException e) {
                 completed(next, e);
             }

@@ -11,6 +11,8 @@ public final class Frame {
     private final String text;
     private final byte[] binary;
     private final int size;
+    /** The complete server-to-client WebSocket frame (header + payload), built on first use and then shared. */
+    private volatile byte[] wire;
 
     private Frame(String text, byte[] binary) {
         this.text = text;
@@ -42,6 +44,34 @@ public final class Frame {
     /** Bytes copied out, for tests and diagnostics. */
     public byte[] bytes() {
         return text != null ? text.getBytes(StandardCharsets.UTF_8) : binary.clone();
+    }
+
+    /**
+     * The whole WebSocket frame as a server sends it (FIN, text or binary opcode, no mask, no extensions), built once
+     * and shared read-only by every connection the message fans out to.
+     */
+    public ByteBuffer wire() {
+        byte[] w = wire;
+        if (w == null) {
+            byte[] payload = text != null ? text.getBytes(StandardCharsets.UTF_8) : binary;
+            int n = payload.length;
+            int header = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
+            w = new byte[header + n];
+            w[0] = (byte) (0x80 | (text != null ? 0x1 : 0x2));
+            if (n <= 125) {
+                w[1] = (byte) n;
+            } else if (n <= 0xFFFF) {
+                w[1] = 126;
+                w[2] = (byte) (n >>> 8);
+                w[3] = (byte) n;
+            } else {
+                w[1] = 127;
+                for (int i = 0; i < 8; i++) w[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
+            }
+            System.arraycopy(payload, 0, w, header, n);
+            wire = w;
+        }
+        return ByteBuffer.wrap(w).asReadOnlyBuffer();
     }
 
     /** Size on the wire in bytes (payload of the WebSocket frame). */

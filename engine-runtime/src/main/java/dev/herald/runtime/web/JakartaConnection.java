@@ -12,9 +12,18 @@ import java.util.function.Consumer;
 final class JakartaConnection implements Connection {
     private final Session session;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final RawFrameWriter raw;
 
     JakartaConnection(Session session) {
         this.session = session;
+        this.raw = RawFrameWriter.of(session);
+    }
+
+    @Override
+    public boolean sendFramed(ByteBuffer frame, Consumer<Throwable> done) {
+        if (raw == null) return false;
+        raw.write(frame, done);
+        return true;
     }
 
     @Override
