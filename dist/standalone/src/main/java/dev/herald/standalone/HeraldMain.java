@@ -48,7 +48,8 @@ public final class HeraldMain {
             System.exit(2);
             return;
         }
-        Weld weldBuilder = new Weld().disableDiscovery();
+        // Herald's own shutdown hook stops Weld after the engine; Weld's hook would race it.
+        Weld weldBuilder = new Weld().disableDiscovery().property("org.jboss.weld.se.shutdownHook", false);
         // Without discovery Weld does not load portable extensions by itself; Jersey's CDI integration is one.
         ServiceLoader.load(Extension.class).forEach(weldBuilder::addExtension);
         WeldContainer weld = weldBuilder

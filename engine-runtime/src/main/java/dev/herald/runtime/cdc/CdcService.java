@@ -181,7 +181,7 @@ public final class CdcService implements AutoCloseable {
         private final ChangeEvent event;
         private final boolean policy;
         private final Map<Object, Boolean> byProjection = new HashMap<>();
-        private final Map<List<Object>, Boolean> byClaims = new HashMap<>();
+        private Map<PgRlsChecker.Group, Boolean> byClaims;
 
         RowGate(TableInfo table, ChangeEvent event) {
             this.table = table;
@@ -190,7 +190,8 @@ public final class CdcService implements AutoCloseable {
         }
 
         boolean allows(PgSubscription s) {
-            if (!catalog.canSelect(s.role(), table.schema(), table.name())) return false;
+            // Explicit bindings were checked for SELECT when they subscribed; wildcards meet tables as they come.
+            if (s.table() == null && !catalog.canSelect(s.role(), table.schema(), table.name())) return false;
             boolean allowed;
             if (policy) {
                 // Wildcard bindings cover tables they did not name at subscribe time; their projection is computed here.
@@ -200,19 +201,31 @@ public final class CdcService implements AutoCloseable {
             } else if (table.rowSecurity()) {
                 // DELETEs cannot be checked against a row that is gone; their old_record is reduced to the key.
                 if (event.type() == ChangeEvent.Type.DELETE) return true;
-                List<Object> claimsKey = List.of(s.role(), s.principal().claims());
-                allowed = byClaims.computeIfAbsent(claimsKey, k -> {
-                    try {
-                        return rls.visible(table, mergedRow(), s.role(), s.principal().claims());
-                    } catch (SQLException ex) {
-                        throw new IllegalStateException("row-level security check failed: " + ex.getMessage(), ex);
-                    }
-                });
+                if (byClaims == null) byClaims = checkAllGroups();
+                allowed = byClaims.getOrDefault(new PgRlsChecker.Group(s.role(), s.principal().claims()), false);
             } else {
                 return true;
             }
             if (!allowed) metrics.drop(dev.herald.api.ErrorCode.ROW_POLICY_DENIED);
             return allowed;
+        }
+
+        /** One round trip for every distinct (role, claims) among the table's bindings. */
+        private Map<PgRlsChecker.Group, Boolean> checkAllGroups() {
+            java.util.LinkedHashSet<PgRlsChecker.Group> groups = new java.util.LinkedHashSet<>();
+            for (PgSubscription b : index.bindingsFor(table.schema(), table.name())) {
+                groups.add(new PgRlsChecker.Group(b.role(), b.principal().claims()));
+            }
+            List<PgRlsChecker.Group> list = new ArrayList<>(groups);
+            boolean[] visible;
+            try {
+                visible = rls.visible(table, mergedRow(), list);
+            } catch (SQLException ex) {
+                throw new IllegalStateException("row-level security check failed: " + ex.getMessage(), ex);
+            }
+            Map<PgRlsChecker.Group, Boolean> out = new HashMap<>();
+            for (int i = 0; i < list.size(); i++) out.put(list.get(i), visible[i]);
+            return out;
         }
 
         private Map<String, Object> mergedRow() {

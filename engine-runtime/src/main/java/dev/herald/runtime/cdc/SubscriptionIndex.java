@@ -83,6 +83,16 @@ public final class SubscriptionIndex {
         return byChannel.size();
     }
 
+    /** Every binding that could receive changes of this table (exact and wildcard), for batch authorisation. */
+    public List<PgSubscription> bindingsFor(String schema, String table) {
+        List<PgSubscription> out = new ArrayList<>();
+        for (String k : new String[] {key(schema, table), key(schema, null), key(null, null)}) {
+            Map<GroupKey, Group> groups = byTable.get(k);
+            if (groups != null) groups.values().forEach(g -> out.addAll(g.subscriptions));
+        }
+        return out;
+    }
+
     public boolean hasBindingsFor(String schema, String table) {
         return byTable.containsKey(key(schema, table)) || byTable.containsKey(key(schema, null)) || byTable.containsKey(key(null, null));
     }

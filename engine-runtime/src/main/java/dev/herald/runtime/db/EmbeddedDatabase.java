@@ -43,6 +43,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             EmbeddedPostgres pg = builder
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false)
+                    // Herald stops the database itself, after the change feed; zonky's own hook would race it.
+                    .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("wal_level", "logical")
