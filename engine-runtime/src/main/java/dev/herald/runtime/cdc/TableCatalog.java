@@ -39,12 +39,12 @@ public final class TableCatalog {
         privileges.clear();
     }
 
-    /** Whether {@code role} is a database role that may SELECT from the table (cached). */
+    /** Whether {@code role} is a database role that may SELECT from the table, or from some of its columns (cached). */
     public boolean canSelect(String role, String schema, String table) {
         return privileges.computeIfAbsent(role + "|" + schema + "." + table, k -> {
             try (Connection c = dataSource.getConnection();
                  PreparedStatement ps = c.prepareStatement(
-                         "SELECT has_table_privilege(r.oid, format('%I.%I', ?, ?)::regclass, 'SELECT') FROM pg_roles r WHERE r.rolname = ?")) {
+                         "SELECT has_any_column_privilege(r.oid, format('%I.%I', ?, ?)::regclass, 'SELECT') FROM pg_roles r WHERE r.rolname = ?")) {
                 ps.setString(1, schema);
                 ps.setString(2, table);
                 ps.setString(3, role);

@@ -38,7 +38,10 @@ class AuthorizationIntegrationTest {
                 "CREATE POLICY own_notes ON notes FOR SELECT TO authenticated USING (user_id = auth.jwt() ->> 'sub')",
                 "CREATE TABLE docs (id int PRIMARY KEY, owner text, body text)",
                 "ALTER TABLE docs REPLICA IDENTITY FULL",
-                "GRANT SELECT ON notes, docs TO authenticated");
+                "GRANT SELECT ON notes, docs TO authenticated",
+                "CREATE TABLE profiles (id int PRIMARY KEY, name text, salary int)",
+                "REVOKE SELECT ON profiles FROM authenticated",
+                "GRANT SELECT (id, name) ON profiles TO authenticated");
         Path policies = pg.dir.resolve("policies.json");
         Files.writeString(policies, """
                 {"channels": [
@@ -149,6 +152,22 @@ class AuthorizationIntegrationTest {
         for (JsonNode m : a) assertEquals("u1", m.get("data").get("record").get("user_id").asText());
         for (JsonNode m : b) assertEquals("u2", m.get("data").get("record").get("user_id").asText());
         assertEquals(0, PostgresChangesIntegrationTest.changes(anon, 1, 10).size(), "anon has no policy: nothing");
+    }
+
+    @Test
+    void columnPrivilegesRestrictColumnsAndRecord() throws Exception {
+        var c = connect(user("u9"));
+        c.session().onText("[\"1\",\"1\",\"realtime:profiles\",\"phx_join\",{\"config\":{\"postgres_changes\":[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"profiles\"}]}}]");
+        JsonNode system = PostgresChangesIntegrationTest.await(c, n -> n.get(3).asText().equals("system"), 15_000);
+        assertEquals("ok", system.get(4).get("status").asText(), system.toString());
+        pg.sql("INSERT INTO profiles VALUES (1, 'ann', 100000)");
+        JsonNode data = PostgresChangesIntegrationTest.changes(c, 1, 10_000).get(0).get("data");
+        assertEquals("[{\"name\":\"id\",\"type\":\"int4\"},{\"name\":\"name\",\"type\":\"text\"}]", data.get("columns").toString());
+        assertEquals("{\"id\":1,\"name\":\"ann\"}", data.get("record").toString(), "salary is not readable by the role");
+        var filtered = connect(user("u9"));
+        filtered.session().onText("[\"1\",\"1\",\"realtime:profiles2\",\"phx_join\",{\"config\":{\"postgres_changes\":[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"profiles\",\"filter\":\"salary=gt.5\"}]}}]");
+        JsonNode refused = PostgresChangesIntegrationTest.await(filtered, n -> n.get(3).asText().equals("system"), 15_000).get(4);
+        assertTrue(refused.get("message").asText().endsWith("invalid column for filter salary"), refused.toString());
     }
 
     @Test
