@@ -90,7 +90,7 @@ public final class HeraldMain {
         int port = http.getListeners().iterator().next().getPort();
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            engine.close();
+            engine.close(config.shutdownDeadlineMs());
             http.shutdownNow();
             timer.shutdownNow();
             weld.shutdown();

@@ -47,7 +47,14 @@ public final class CdcService implements AutoCloseable {
     static final long LAGGING_BYTES = 64L * 1024 * 1024;
 
     /** Outcome of registering a channel's bindings: ok, or the error text for the {@code system} message. */
-    public record SubscribeResult(boolean ok, String message) {
+    public record SubscribeResult(boolean ok, String message, Boolean recovered, int replayed) {
+        SubscribeResult(boolean ok, String message) {
+            this(ok, message, null, 0);
+        }
+    }
+
+    /** A change kept for resume, with the table shape it was decoded with. */
+    private record Logged(TableInfo table, ChangeEvent event, long atMs) {
     }
 
     private final Database database;
@@ -64,10 +71,18 @@ public final class CdcService implements AutoCloseable {
     private final Counter events;
     private volatile CdcSource source;
     private volatile ChangeEvent.StreamPosition lastDelivered;
+    /** Held while a change is logged and dispatched, and while a resuming channel registers and replays. */
+    private final Object dispatchLock = new Object();
+    private final java.util.ArrayDeque<Logged> changeLog = new java.util.ArrayDeque<>();
+    private final int replayMaxMessages;
+    private final long replayMaxAgeMs;
 
     public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
-                      RowAuthorizer rowAuthorizer, BiConsumer<PgSubscription, Exception> subscriberFailure) {
+                      RowAuthorizer rowAuthorizer, int replayMaxMessages, long replayMaxAgeMs,
+                      BiConsumer<PgSubscription, Exception> subscriberFailure) {
         this.database = database;
+        this.replayMaxMessages = replayMaxMessages;
+        this.replayMaxAgeMs = replayMaxAgeMs;
         this.rowAuthorizer = rowAuthorizer;
         this.rls = new PgRlsChecker(database.dataSource());
         this.settings = settings;
@@ -163,11 +178,66 @@ public final class CdcService implements AutoCloseable {
             // A restarted source replays from its last flushed offset; connected clients must not see repeats.
             if (last != null && e.position().compareTo(last) <= 0) continue;
             lastDelivered = e.position();
-            if (!index.hasBindingsFor(e.schema(), e.table())) continue;
+            boolean bound = index.hasBindingsFor(e.schema(), e.table());
+            if (!bound && replayMaxMessages == 0) continue;
             TableInfo table = catalog.table(e.schema(), e.table()).orElse(null);
             if (table == null) continue;
-            RowGate gate = new RowGate(table, e);
-            index.dispatch(table, e, gate::allows);
+            synchronized (dispatchLock) {
+                if (replayMaxMessages > 0) logChange(table, e);
+                if (bound) index.dispatch(table, e, new RowGate(table, e)::allows);
+            }
+        }
+    }
+
+    private void logChange(TableInfo table, ChangeEvent e) {
+        long now = System.currentTimeMillis();
+        changeLog.addLast(new Logged(table, e, now));
+        while (changeLog.size() > replayMaxMessages) changeLog.pollFirst();
+        while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) changeLog.pollFirst();
+    }
+
+    /** The text form of a change position: {@code c:<last commit LSN>:<LSN>} in hex. */
+    public static String position(ChangeEvent.StreamPosition p) {
+        return String.format("c:%016X:%016X", p.lastCommitLsn(), p.lsn());
+    }
+
+    static ChangeEvent.StreamPosition parsePosition(String text) {
+        String[] parts = text == null ? new String[0] : text.split(":");
+        if (parts.length != 3 || !parts[0].equals("c")) return null;
+        try {
+            return new ChangeEvent.StreamPosition(Long.parseUnsignedLong(parts[1], 16), Long.parseUnsignedLong(parts[2], 16));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Registers the bindings and, when asked, replays the logged changes after {@code resumeFrom} through exactly
+     * these bindings (so they are re-filtered, re-authorised with the current claims and stamped with the new ids).
+     * Runs under the dispatch lock: the change feed cannot slip a change between the replay and live delivery.
+     */
+    private SubscribeResult registerAndReplay(Channel channel, List<PgSubscription> subs, String resumeFrom) {
+        synchronized (dispatchLock) {
+            index.register(channel, subs);
+            if (resumeFrom == null) return new SubscribeResult(true, "Subscribed to PostgreSQL");
+            ChangeEvent.StreamPosition since = parsePosition(resumeFrom);
+            long now = System.currentTimeMillis();
+            while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) changeLog.pollFirst();
+            ChangeEvent.StreamPosition last = lastDelivered;
+            boolean covered = since != null && (changeLog.isEmpty()
+                    ? last != null && since.compareTo(last) >= 0
+                    : since.compareTo(changeLog.peekFirst().event().position()) >= 0);
+            if (!covered) return new SubscribeResult(true, "Subscribed to PostgreSQL", false, 0);
+            SubscriptionIndex only = new SubscriptionIndex((s, e) -> {
+                throw new IllegalStateException(e);
+            });
+            only.register(channel, subs);
+            int replayed = 0;
+            for (Logged l : changeLog) {
+                if (l.event().position().compareTo(since) <= 0) continue;
+                replayed += only.dispatch(l.table(), l.event(), new RowGate(l.table(), l.event())::allows);
+            }
+            return new SubscribeResult(true, "Subscribed to PostgreSQL", true, replayed);
         }
     }
 
@@ -260,12 +330,11 @@ public final class CdcService implements AutoCloseable {
      * them. The future completes once the bindings are in the index, so any change committed afterwards is
      * delivered. All-or-nothing: one invalid entry fails the channel's bindings, as the reference server does.
      */
-    public CompletableFuture<SubscribeResult> subscribe(Channel channel, Claims claims, ArrayNode entries) {
+    public CompletableFuture<SubscribeResult> subscribe(Channel channel, Claims claims, ArrayNode entries, String resumeFrom) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 List<PgSubscription> subs = validate(channel, claims, entries);
-                index.register(channel, subs);
-                return new SubscribeResult(true, "Subscribed to PostgreSQL");
+                return registerAndReplay(channel, subs, resumeFrom);
             } catch (SubscriptionException e) {
                 index.unregister(channel);
                 return new SubscribeResult(false, e.getMessage());

@@ -128,6 +128,8 @@ public final class SubscriptionIndex {
                     ObjectNode payload = Json.object();
                     payload.set("ids", Json.MAPPER.valueToTree(k.ids()));
                     payload.set("data", data);
+                    // Herald's resume position; clients read it from the raw frame (realtime-js ignores the key).
+                    payload.put("herald_pos", CdcService.position(event.position()));
                     return Outbound.push(k.topic(), "postgres_changes", payload);
                 });
                 ch.deliver(out);

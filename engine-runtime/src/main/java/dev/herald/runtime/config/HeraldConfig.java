@@ -42,6 +42,9 @@ public final class HeraldConfig {
     public static final String JWT_EXPIRY_NOTICE_SECONDS = "herald.jwt.expiry-notice-seconds";
     public static final String JWT_EXPIRY_GRACE_SECONDS = "herald.jwt.expiry-grace-seconds";
     public static final String POLICY_FILE = "herald.policy.file";
+    public static final String REPLAY_MAX_MESSAGES = "herald.replay.max-messages";
+    public static final String REPLAY_MAX_AGE_MS = "herald.replay.max-age-ms";
+    public static final String SHUTDOWN_DEADLINE_MS = "herald.shutdown.deadline-ms";
     public static final String PRIVATE_ONLY = "herald.private-only";
     public static final String LIMITS_PROFILE = "herald.limits.profile";
     public static final String LIMITS_MAX_CONCURRENT_USERS = "herald.limits.max-concurrent-users";
@@ -82,6 +85,9 @@ public final class HeraldConfig {
     private final long jwtExpiryNoticeSeconds;
     private final long jwtExpiryGraceSeconds;
     private final Path policyFile;
+    private final int replayMaxMessages;
+    private final long replayMaxAgeMs;
+    private final long shutdownDeadlineMs;
     private final boolean privateOnly;
     private final String limitsProfile;
     private final Map<String, Long> limitOverrides;
@@ -133,6 +139,9 @@ public final class HeraldConfig {
             throw new ConfigException(s.describe(POLICY_FILE) + ": file '" + policies + "' does not exist");
         }
         privateOnly = s.bool(PRIVATE_ONLY, false);
+        replayMaxMessages = (int) s.integer(REPLAY_MAX_MESSAGES, 10_000, 0, 10_000_000);
+        replayMaxAgeMs = s.integer(REPLAY_MAX_AGE_MS, 600_000, 0, 86_400_000);
+        shutdownDeadlineMs = s.integer(SHUTDOWN_DEADLINE_MS, 5_000, 0, 600_000);
         limitsProfile = s.string(LIMITS_PROFILE, "herald");
         if (!limitsProfile.equals("herald") && !limitsProfile.equals("supabase")) {
             throw new ConfigException(s.describe(LIMITS_PROFILE) + ": '" + limitsProfile + "' is not herald or supabase");
@@ -201,6 +210,11 @@ public final class HeraldConfig {
     public long jwtExpiryGraceSeconds() { return jwtExpiryGraceSeconds; }
     public Path policyFile() { return policyFile; }
     public boolean privateOnly() { return privateOnly; }
+    /** Messages kept per topic (and changes kept overall) for resume; 0 turns resume off. */
+    public int replayMaxMessages() { return replayMaxMessages; }
+    public long replayMaxAgeMs() { return replayMaxAgeMs; }
+    /** How long a graceful drain waits for queued messages before sockets close. */
+    public long shutdownDeadlineMs() { return shutdownDeadlineMs; }
     /** {@code herald} (defaults for one busy server) or {@code supabase} (Supabase's tenant defaults). */
     public String limitsProfile() { return limitsProfile; }
     /** Limit keys set explicitly, overriding the profile. */

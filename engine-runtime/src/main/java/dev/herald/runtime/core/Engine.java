@@ -49,6 +49,9 @@ public final class Engine implements AutoCloseable {
     private final HeraldMetrics metrics = new HeraldMetrics();
     private final Limits limits;
     private final ChannelAuthorizer channelAuthorizer;
+    /** Distinguishes this engine's broadcast positions from an earlier run's. */
+    private final String epoch = Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(new java.security.SecureRandom().nextInt() & 0xFFFF);
+    private final ConcurrentHashMap<TopicKey, TopicLog> topicLogs = new ConcurrentHashMap<>();
     private final RowAuthorizer rowAuthorizer;
     private final Broker broker = new InMemoryBroker();
     private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
@@ -85,7 +88,7 @@ public final class Engine implements AutoCloseable {
         this.cdc = database == null ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
-                config.cdcTables(), metrics, rowAuthorizer,
+                config.cdcTables(), metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
     }
 
@@ -176,6 +179,41 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    TopicLog topicLog(TopicKey key) {
+        return topicLogs.computeIfAbsent(key, k -> new TopicLog(k, epoch, broker, config.replayMaxMessages(), config.replayMaxAgeMs()));
+    }
+
+    /**
+     * Publishes a broadcast on {@code key} with its stream position in the message ({@code meta.herald_pos} for
+     * JSON, the binary metadata for user broadcasts), kept for resume.
+     *
+     * @return the number of channels it was handed to
+     */
+    int publishBroadcast(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
+        if (config.replayMaxMessages() == 0) {
+            // Resume is off: no positions, messages exactly as Supabase shapes them.
+            Outbound plain = user != null ? Outbound.userBroadcast(key.joinTopic(), user) : Outbound.push(key.joinTopic(), "broadcast", payload);
+            return broker.publish(key, plain, except, false);
+        }
+        TopicLog log = topicLog(key);
+        return log.publish(offset -> {
+            String pos = log.position(offset);
+            if (user != null) {
+                byte[] meta = ("{\"herald_pos\":" + Json.quote(pos) + "}").getBytes(StandardCharsets.UTF_8);
+                return Outbound.userBroadcast(key.joinTopic(), new UserBroadcast(user.event(), user.json(), user.payload(), meta));
+            }
+            JsonNode withPos = payload;
+            if (payload != null && payload.isObject()) {
+                ObjectNode copy = ((ObjectNode) payload).deepCopy();
+                JsonNode meta = copy.get("meta");
+                ObjectNode m = meta != null && meta.isObject() ? (ObjectNode) meta : copy.putObject("meta");
+                m.put("herald_pos", pos);
+                withPos = copy;
+            }
+            return Outbound.push(key.joinTopic(), "broadcast", withPos);
+        }, except);
+    }
+
     PresenceTracker presence(TopicKey key) {
         return presence.computeIfAbsent(key, k -> new PresenceTracker());
     }
@@ -214,16 +252,14 @@ public final class Engine implements AutoCloseable {
         message.put("event", event);
         message.put("type", "broadcast");
         if (id != null) message.putObject("meta").put("id", id);
-        TopicKey key = new TopicKey(isPrivate, name);
-        limits.eventsOverLimit(1 + broker.publish(key, Outbound.push(key.joinTopic(), "broadcast", message), null, false));
+        limits.eventsOverLimit(1 + publishBroadcast(new TopicKey(isPrivate, name), message, null, null));
         return true;
     }
 
     /** Publishes a user broadcast (single REST endpoint): kind 4 to vsn 2, JSON to vsn 1 unless binary. */
     public boolean broadcastUser(String name, boolean isPrivate, UserBroadcast broadcast, Principal sender) {
         if (isPrivate && !mayBroadcast(name, sender)) return false;
-        TopicKey key = new TopicKey(isPrivate, name);
-        limits.eventsOverLimit(1 + broker.publish(key, Outbound.userBroadcast(key.joinTopic(), broadcast), null, false));
+        limits.eventsOverLimit(1 + publishBroadcast(new TopicKey(isPrivate, name), null, broadcast, null));
         return true;
     }
 
@@ -232,6 +268,25 @@ public final class Engine implements AutoCloseable {
         if (sender != null && channelAuthorizer.allowed(ChannelAction.BROADCAST_WRITE, name, sender)) return true;
         metrics.drop(ErrorCode.BROADCAST_WRITE_DENIED);
         return false;
+    }
+
+    /**
+     * Graceful drain: every joined channel gets {@code system} "Server requested disconnect", queued messages get
+     * up to {@code deadlineMs} to reach their clients, then sockets close with 1012 and change capture stops
+     * (Debezium flushes its offsets on close).
+     */
+    public void close(long deadlineMs) {
+        for (RealtimeSession s : sessions) s.announceDisconnect();
+        long end = System.currentTimeMillis() + deadlineMs;
+        while (System.currentTimeMillis() < end && sessions.stream().anyMatch(s -> s.queueDepth() > 0)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.zip.CRC32;
  * anything unparseable falls back to the default rather than failing the join.
  */
 record JoinRequest(boolean self, boolean ack, boolean presenceEnabled, String presenceKey, boolean isPrivate,
-                   ArrayNode postgresChanges, String accessToken, boolean waitForPostgres, long waitTimeoutMs) {
+                   ArrayNode postgresChanges, String accessToken, boolean waitForPostgres, long waitTimeoutMs,
+                   String resumeBroadcast, String resumeChanges) {
     /** The longest a join reply is held for postgres_changes (reference branch: 20 s). */
     static final long MAX_WAIT_MS = 20_000;
 
@@ -38,9 +39,11 @@ record JoinRequest(boolean self, boolean ack, boolean presenceEnabled, String pr
         String presenceKey = key.isTextual() || key.isNumber() ? key.asText() : "";
         JsonNode options = config.path("postgres_changes_options");
         long timeout = options.path("timeout").canConvertToLong() ? options.path("timeout").asLong() : 15_000;
+        // Herald's resume extension lives inside config.broadcast, where realtime-js keeps unknown keys on rejoin.
+        JsonNode resume = broadcast.path("herald_resume");
         return new JoinRequest(bool(broadcast.get("self")), bool(broadcast.get("ack")), bool(presence.get("enabled")),
                 presenceKey, bool(config.get("private")), changes, token, bool(options.get("wait")),
-                Math.max(100, Math.min(timeout, MAX_WAIT_MS)));
+                Math.max(100, Math.min(timeout, MAX_WAIT_MS)), text(resume.get("broadcast")), text(resume.get("changes")));
     }
 
     /**

@@ -239,17 +239,38 @@ public final class RealtimeSession {
             limits.userJoined();
         }
         engine.metrics().channelJoined();
-        engine.broker().subscribe(ch);
+        // A resuming channel subscribes right after its reply, together with its replay (see resumeBroadcast).
+        if (join.resumeBroadcast() == null) engine.broker().subscribe(ch);
         scheduleExpiry(ch);
         if (!ch.postgresChanges().isEmpty() && engine.cdc() != null && join.waitForPostgres()) {
             // postgres_changes_options.wait: the reply waits until the bindings are live (protocol.md §3.10).
-            engine.cdc().subscribe(ch, claims, ch.postgresChanges())
+            engine.cdc().subscribe(ch, claims, ch.postgresChanges(), join.resumeChanges())
                     .orTimeout(join.waitTimeoutMs(), TimeUnit.MILLISECONDS)
-                    .whenComplete((result, error) -> joinedAfterWait(ch, m, result, error));
+                    .whenComplete((result, error) -> joinedAfterWait(ch, m, join, result, error));
             return;
         }
         replyJoined(ch, m);
-        subscribePostgres(ch, claims);
+        resumeBroadcast(ch, join);
+        subscribePostgres(ch, claims, join.resumeChanges());
+    }
+
+    /** Herald's resume: the broadcasts missed since the client's last position, then live ones, no gap, no repeat. */
+    private void resumeBroadcast(Channel ch, JoinRequest join) {
+        if (join.resumeBroadcast() == null) return;
+        TopicLog.Replay replay = engine.topicLog(ch.key()).subscribe(ch, join.resumeBroadcast(), messages -> messages.forEach(ch::deliver));
+        pushRecovery(ch, "broadcast", replay.recovered(), replay.messages().size());
+    }
+
+    private void pushRecovery(Channel ch, String stream, boolean recovered, int count) {
+        ObjectNode system = Json.object();
+        system.put("extension", "system");
+        system.put("status", "ok");
+        system.put("message", recovered ? "Recovered " + count + " messages"
+                : "Could not recover: the position is outside the retention window; refetch the current state");
+        system.put("channel", ch.subTopic());
+        system.put("recovered", recovered);
+        system.put("stream", stream);
+        push(ch, "system", null, system);
     }
 
     private void replyJoined(Channel ch, InboundMessage m) {
@@ -259,7 +280,7 @@ public final class RealtimeSession {
         if (ch.presenceEnabled() && ch.presenceRead()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
     }
 
-    private synchronized void joinedAfterWait(Channel ch, InboundMessage m, CdcService.SubscribeResult result, Throwable error) {
+    private synchronized void joinedAfterWait(Channel ch, InboundMessage m, JoinRequest join, CdcService.SubscribeResult result, Throwable error) {
         if (closed || channels.get(ch.topic()) != ch) {
             if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
             return;
@@ -276,17 +297,19 @@ public final class RealtimeSession {
             return;
         }
         replyJoined(ch, m);
+        resumeBroadcast(ch, join);
         pushPostgresSystem(ch, true, result.message());
+        if (result.recovered() != null) pushRecovery(ch, "changes", result.recovered(), result.replayed());
     }
 
     /** Registers the channel's postgres_changes bindings; the system message follows once they are live. */
-    private void subscribePostgres(Channel ch, Claims claims) {
+    private void subscribePostgres(Channel ch, Claims claims, String resumeFrom) {
         if (ch.postgresChanges().isEmpty()) return;
         if (engine.cdc() == null) {
             pushPostgresSystem(ch, false, ErrorCode.POSTGRES_CHANGES_DISABLED.message());
             return;
         }
-        engine.cdc().subscribe(ch, claims, ch.postgresChanges()).whenComplete((result, error) -> postgresSubscribed(ch, claims, result, error));
+        engine.cdc().subscribe(ch, claims, ch.postgresChanges(), resumeFrom).whenComplete((result, error) -> postgresSubscribed(ch, claims, result, error));
     }
 
     private synchronized void postgresSubscribed(Channel ch, Claims claims, CdcService.SubscribeResult result, Throwable error) {
@@ -295,8 +318,12 @@ public final class RealtimeSession {
             return;
         }
         if (ch.claims() != claims) return; // a token refresh re-subscribed meanwhile; its result counts
-        if (error != null) pushPostgresSystem(ch, false, "Realtime was unable to connect to the project database");
-        else pushPostgresSystem(ch, result.ok(), result.message());
+        if (error != null) {
+            pushPostgresSystem(ch, false, "Realtime was unable to connect to the project database");
+            return;
+        }
+        pushPostgresSystem(ch, result.ok(), result.message());
+        if (result.recovered() != null) pushRecovery(ch, "changes", result.recovered(), result.replayed());
     }
 
     /** A binding of this channel failed while a change was delivered: only this channel hears of it. */
@@ -410,8 +437,9 @@ public final class RealtimeSession {
                 return;
             }
         }
-        Outbound out;
         int size;
+        JsonNode jsonPayload = null;
+        UserBroadcast user = null;
         if (m.userBroadcast() != null) {
             UserBroadcast in = m.userBroadcast();
             size = in.payload().length;
@@ -420,12 +448,11 @@ public final class RealtimeSession {
                 if (ch.ack()) reply(m, "error", Json.object());
                 return;
             }
-            // Client metadata is not forwarded (reference behaviour).
-            out = Outbound.userBroadcast(ch.topic(), new UserBroadcast(in.event(), in.json(), in.payload(), UserBroadcast.NO_METADATA));
+            // Client metadata is not forwarded (reference behaviour); the position replaces it.
+            user = in;
         } else {
-            JsonNode payload = m.payload();
-            size = payloadSize(payload);
-            out = Outbound.push(ch.topic(), "broadcast", payload);
+            jsonPayload = m.payload();
+            size = payloadSize(jsonPayload);
         }
         if (size > engine.limits().settings().maxPayloadBytes()) {
             engine.metrics().drop(ErrorCode.PAYLOAD_SIZE_EXCEEDED);
@@ -439,7 +466,7 @@ public final class RealtimeSession {
             shutdown(ch, ErrorCode.EVENTS_RATE_LIMIT.message());
             return;
         }
-        int delivered = engine.broker().publish(ch.key(), out, ch.self() ? null : ch, false);
+        int delivered = engine.publishBroadcast(ch.key(), jsonPayload, user, ch.self() ? null : ch);
         engine.limits().eventsOverLimit(delivered);
         if (ch.ack()) reply(m, "ok", Json.object());
     }
@@ -543,7 +570,7 @@ public final class RealtimeSession {
             ch.claims(claims);
             scheduleExpiry(ch);
             // Bindings are re-registered with the new claims, and say so again (reference behaviour).
-            subscribePostgres(ch, claims);
+            subscribePostgres(ch, claims, null);
         } catch (TokenException e) {
             shutdown(ch, e.text());
         }
@@ -574,7 +601,12 @@ public final class RealtimeSession {
         if (closed || !disconnecting.compareAndSet(false, true)) return;
         engine.metrics().drop(reason);
         LOG.info("{}: disconnecting, {}", id(), reason.message(args));
-        connection.close(closeCode, closeReason);
+        // Closed from the timer thread: the caller may hold a topic lock, and a container may call onClose inline.
+        try {
+            engine.scheduler().execute(() -> connection.close(closeCode, closeReason));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close(closeCode, closeReason); // engine shutting down
+        }
     }
 
     private void reply(InboundMessage m, String status, JsonNode response) {
@@ -615,6 +647,18 @@ public final class RealtimeSession {
 
     void closeIdle() {
         disconnect(ErrorCode.IDLE_TIMEOUT, 1000, "idle timeout", engine.config().wsIdleTimeoutMs());
+    }
+
+    /** First step of a graceful drain: every joined channel is told the server is going away (protocol.md §1.5). */
+    synchronized void announceDisconnect() {
+        for (Channel ch : channels.values()) {
+            ObjectNode system = Json.object();
+            system.put("extension", "system");
+            system.put("status", "ok");
+            system.put("message", "Server requested disconnect");
+            system.put("channel", ch.subTopic());
+            push(ch, "system", null, system);
+        }
     }
 
     /** Server-initiated close of the connection (shutdown, admin). */

@@ -32,6 +32,13 @@ final class FakeConnection implements Connection {
         if (closeCode == null) closeCode = code;
     }
 
+    /** The close code, waiting briefly: server-side closes are issued from the engine's timer thread. */
+    Integer awaitClose() throws InterruptedException {
+        long end = System.currentTimeMillis() + 2_000;
+        while (closeCode == null && System.currentTimeMillis() < end) Thread.sleep(5);
+        return closeCode;
+    }
+
     @Override
     public String id() {
         return "fake";

@@ -76,7 +76,7 @@ class LimitsEnforcementTest {
         for (int i = 0; i < 5; i++) c.text(join("j" + i));
         c.text(join("j5"));
         assertEquals("ClientJoinRateLimitReached: Too many joins per second", c.lastReply().get("response").get("reason").asText());
-        assertEquals(1001, c.conn().closeCode);
+        assertEquals(1001, c.conn().awaitClose());
         Thread.sleep(1_200);
         Client d = connect();
         d.text(join("later"));

@@ -160,6 +160,41 @@ class PostgresChangesIntegrationTest {
     }
 
     @Test
+    void resumeReplaysMissedChangesThroughTheNewBindingsWithNewIds() throws Exception {
+        pg.sql("CREATE TABLE IF NOT EXISTS resumed (id int PRIMARY KEY, room int)", "GRANT SELECT ON resumed TO anon");
+        Client c = connect();
+        join(c, "res1", "[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"resumed\"}]");
+        pg.sql("INSERT INTO resumed VALUES (1, 1), (2, 1)");
+        List<JsonNode> before = changes(c, 2, 10_000);
+        String pos = before.get(1).get("herald_pos").asText();
+        assertTrue(pos.startsWith("c:"), pos);
+        c.session().onClosed();
+        pg.sql("INSERT INTO resumed VALUES (3, 1)", "INSERT INTO resumed VALUES (4, 2)", "INSERT INTO resumed VALUES (5, 1)");
+        Thread.sleep(300);
+        Client again = connect();
+        // A different binding now: only room 1, so the replay is re-filtered and carries the new id.
+        again.session().onText("[\"1\",\"1\",\"realtime:res2\",\"phx_join\",{\"config\":{\"broadcast\":{\"herald_resume\":{\"changes\":\"" + pos
+                + "\"}},\"postgres_changes\":[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"resumed\",\"filter\":\"room=eq.1\"}]}}]");
+        long end = System.currentTimeMillis() + 15_000;
+        while (again.conn().events("system").stream().noneMatch(n -> n.get(4).has("recovered")) && System.currentTimeMillis() < end) Thread.sleep(10);
+        JsonNode reply = again.conn().events("phx_reply").get(0).get(4);
+        int newId = reply.get("response").get("postgres_changes").get(0).get("id").asInt();
+        List<JsonNode> replayed = changes(again, 2, 10);
+        assertEquals(2, replayed.size(), replayed.toString());
+        assertEquals(3, replayed.get(0).get("data").get("record").get("id").asInt());
+        assertEquals(5, replayed.get(1).get("data").get("record").get("id").asInt(), "row 4 (room 2) is filtered out");
+        for (JsonNode r : replayed) assertEquals("[" + newId + "]", r.get("ids").toString(), "stamped with the new join's id");
+        JsonNode recovery = again.conn().events("system").stream().filter(n -> n.get(4).has("recovered")).findFirst().orElseThrow().get(4);
+        assertEquals(true, recovery.get("recovered").asBoolean(), recovery.toString());
+        assertEquals("changes", recovery.get("stream").asText());
+        assertEquals("Recovered 2 messages", recovery.get("message").asText());
+        pg.sql("INSERT INTO resumed VALUES (6, 1)");
+        List<JsonNode> all = changes(again, 3, 10_000);
+        assertEquals(6, all.get(2).get("data").get("record").get("id").asInt(), "then live, no repeat");
+        assertEquals(3, all.size());
+    }
+
+    @Test
     void typedValuesMatchToJsonb() throws Exception {
         pg.sql("DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
                 "CREATE TABLE IF NOT EXISTS typed (id int PRIMARY KEY, a int2, b int4, c int8, d numeric(10,2), e float8, f float8, g bool, h text, "

@@ -37,7 +37,7 @@ class RealtimeSessionTest {
     }
 
     static Engine engine(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of("HERALD_JWT_SECRET", Tokens.SECRET, "HERALD_CDC_ENABLED", "false"));
+        Map<String, String> env = new HashMap<>(Map.of("HERALD_JWT_SECRET", Tokens.SECRET, "HERALD_CDC_ENABLED", "false", "HERALD_REPLAY_MAX_MESSAGES", "0"));
         env.putAll(extra);
         return EngineBootstrap.start(HeraldConfig.load(env, new Properties()), EngineBootstrap.Hosting.STANDALONE);
     }
@@ -240,12 +240,12 @@ class RealtimeSessionTest {
     }
 
     @Test
-    void aFrameOverTheLimitClosesTheConnection() {
+    void aFrameOverTheLimitClosesTheConnection() throws Exception {
         engine.close();
         engine = engine(Map.of("HERALD_WS_MAX_FRAME_BYTES", "2048"));
         Client c = connect("2.0.0");
         c.session().onBinary(ByteBuffer.wrap(new byte[2049]));
-        assertEquals(1009, c.conn().closeCode);
+        assertEquals(1009, c.conn().awaitClose());
         assertEquals(1.0, engine.metrics().drops(ErrorCode.FRAME_TOO_LARGE));
     }
 
@@ -335,7 +335,7 @@ class RealtimeSessionTest {
     }
 
     @Test
-    void aSlowReaderIsDisconnectedWithoutBlockingThePublisher() {
+    void aSlowReaderIsDisconnectedWithoutBlockingThePublisher() throws Exception {
         engine.close();
         engine = engine(Map.of("HERALD_OUTBOUND_QUEUE_MAX_MESSAGES", "16"));
         Client slow = connect("2.0.0");
@@ -347,7 +347,7 @@ class RealtimeSessionTest {
         for (int i = 0; i < 40; i++) {
             engine.broadcastJson("s", false, "e", Json.object().put("i", i), null, null);
         }
-        assertEquals(1008, slow.conn().closeCode);
+        assertEquals(1008, slow.conn().awaitClose());
         assertEquals(1.0, engine.metrics().drops(ErrorCode.SLOW_CONSUMER));
         assertEquals(41, fast.conn().texts().size());
         assertFalse(fast.conn().closeCode != null);
@@ -364,7 +364,7 @@ class RealtimeSessionTest {
             busy.text("[null,\"1\",\"phoenix\",\"heartbeat\",{}]");
             Thread.sleep(200);
         }
-        assertEquals(1000, idle.conn().closeCode);
+        assertEquals(1000, idle.conn().awaitClose());
         assertNull(busy.conn().closeCode);
     }
 

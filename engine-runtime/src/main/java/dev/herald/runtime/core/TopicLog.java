@@ -1,0 +1,94 @@
+package dev.herald.runtime.core;
+
+import dev.herald.runtime.protocol.Outbound;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongFunction;
+
+/**
+ * The broadcast stream of one topic: gives each message its position (this engine's epoch + a per-topic offset),
+ * keeps the recent ones for resume (bounded by count and age), and publishes under one lock, so that a resuming
+ * subscriber's "replay, then live" switch can neither miss nor repeat a message. Thread-safe.
+ */
+final class TopicLog {
+    private record Entry(long offset, Outbound message, long atMs) {
+    }
+
+    /** What a resume found: the messages after the given position, or that it is outside the window. */
+    record Replay(boolean recovered, List<Outbound> messages) {
+    }
+
+    private final TopicKey key;
+    private final String epoch;
+    private final Broker broker;
+    private final int maxMessages;
+    private final long maxAgeMs;
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private long nextOffset = 1;
+
+    TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxAgeMs) {
+        this.key = key;
+        this.epoch = epoch;
+        this.broker = broker;
+        this.maxMessages = maxMessages;
+        this.maxAgeMs = maxAgeMs;
+    }
+
+    /** The position text of an offset on this topic: {@code b:<epoch>:<offset>}. */
+    String position(long offset) {
+        return "b:" + epoch + ":" + offset;
+    }
+
+    /**
+     * Assigns the next position, builds the message for it, keeps it and fans it out.
+     *
+     * @return the number of channels it was handed to
+     */
+    synchronized int publish(LongFunction<Outbound> build, Channel except) {
+        long offset = nextOffset++;
+        Outbound message = build.apply(offset);
+        long now = System.currentTimeMillis();
+        if (maxMessages > 0) {
+            entries.addLast(new Entry(offset, message, now));
+            trim(now);
+        }
+        return broker.publish(key, message, except, false);
+    }
+
+    /**
+     * Subscribes {@code channel} and returns what it missed after {@code position}; the caller delivers the replay
+     * before any live message can reach the channel, because publishing waits for this lock.
+     */
+    synchronized Replay subscribe(Channel channel, String position, java.util.function.Consumer<List<Outbound>> deliverFirst) {
+        broker.subscribe(channel);
+        Replay replay = replayAfter(position);
+        if (replay.recovered()) deliverFirst.accept(replay.messages());
+        return replay;
+    }
+
+    private Replay replayAfter(String position) {
+        trim(System.currentTimeMillis());
+        String[] parts = position == null ? new String[0] : position.split(":");
+        if (parts.length != 3 || !parts[0].equals("b") || !parts[1].equals(epoch)) {
+            // Another engine epoch (restart) or not a broadcast position: nothing here covers it.
+            return new Replay(false, List.of());
+        }
+        long since;
+        try {
+            since = Long.parseLong(parts[2]);
+        } catch (NumberFormatException e) {
+            return new Replay(false, List.of());
+        }
+        long oldest = entries.isEmpty() ? nextOffset : entries.peekFirst().offset();
+        if (since + 1 < oldest || since >= nextOffset) return new Replay(false, List.of());
+        List<Outbound> out = new ArrayList<>();
+        for (Entry e : entries) if (e.offset() > since) out.add(e.message());
+        return new Replay(true, out);
+    }
+
+    private void trim(long now) {
+        while (entries.size() > maxMessages) entries.pollFirst();
+        while (!entries.isEmpty() && now - entries.peekFirst().atMs() > maxAgeMs) entries.pollFirst();
+    }
+}
