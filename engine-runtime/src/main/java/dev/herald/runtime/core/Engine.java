@@ -192,7 +192,10 @@ public final class Engine implements AutoCloseable {
     int publishBroadcast(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         if (config.replayMaxMessages() == 0) {
             // Resume is off: no positions, messages exactly as Supabase shapes them.
-            Outbound plain = user != null ? Outbound.userBroadcast(key.joinTopic(), user) : Outbound.push(key.joinTopic(), "broadcast", payload);
+            // Client metadata is never forwarded (reference behaviour).
+            Outbound plain = user != null
+                    ? Outbound.userBroadcast(key.joinTopic(), new UserBroadcast(user.event(), user.json(), user.payload(), UserBroadcast.NO_METADATA))
+                    : Outbound.push(key.joinTopic(), "broadcast", payload);
             return broker.publish(key, plain, except, false);
         }
         TopicLog log = topicLog(key);
