@@ -128,6 +128,8 @@ public final class DebeziumCdcSource implements CdcSource {
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("provide.transaction.metadata", "false");
+        // Heartbeats let the slot advance on keepalives, so WAL of tables Herald does not capture is not retained.
+        p.setProperty("heartbeat.interval.ms", "10000");
         return p;
     }
 
