@@ -1,13 +1,15 @@
 'use strict';
 // Coordinator of the postgres_changes benchmark. Started by run.sh (which starts Herald and pins the processes);
 // forks the subscriber processes and the writer process, runs the scenarios and writes <OUT>.jsonl and <OUT>.md.
-const { fork, execFileSync } = require('child_process');
+const { fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Client } = require('pg');
 const { SignJWT } = require('jose');
 const { Hist, nowUs } = require('./lib/hist');
+const proc = require('./lib/proc');
+const { rpc, childrenOf, affinity, cpuPct, gitDescribe } = proc;
 
 const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : process.env[k]);
 const num = (k, d) => Number(env(k, d));
@@ -43,22 +45,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(`[bench +${((Date.now() - T0) / 1000).toFixed(1)}s]`, ...a);
 
 // ---- child processes ---------------------------------------------------------------------------------------------
-let rpcId = 0;
-function rpc(child, msg, timeoutMs = 120000) {
-  return new Promise((resolve, reject) => {
-    const id = ++rpcId;
-    const t = setTimeout(() => { child.off('message', on); reject(new Error(`rpc ${msg.cmd} timed out`)); }, timeoutMs);
-    const on = (m) => {
-      if (m && m.id === id) {
-        clearTimeout(t);
-        child.off('message', on);
-        if (m.ok) resolve(m); else reject(new Error(m.error));
-      }
-    };
-    child.on('message', on);
-    child.send({ ...msg, id });
-  });
-}
 const children = [];
 function spawn(file) {
   const c = fork(path.join(__dirname, file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -72,47 +58,8 @@ process.on('exit', killChildren);
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { killChildren(); process.exit(130); });
 
 // ---- /proc helpers -----------------------------------------------------------------------------------------------
-const CLK_TCK = 100;
-function procTicks(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]); // utime + stime
-  } catch (_) { return 0; }
-}
-function childrenOf(ppid) {
-  const out = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === ppid) out.push(Number(d));
-    } catch (_) { /* gone */ }
-  }
-  return out;
-}
-function postmasterPid() {
-  if (!cfg.pgData) return 0;
-  try { return Number(fs.readFileSync(path.join(cfg.pgData, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch (_) { return 0; }
-}
-function affinity(pid) {
-  try { return /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]; } catch (_) { return '?'; }
-}
-function cpuSnap() {
-  const pm = postmasterPid();
-  const pg = pm ? [pm, ...childrenOf(pm)] : [];
-  const gen = [process.pid, ...children.map((c) => c.pid)];
-  const pgTicks = new Map(pg.map((p) => [p, procTicks(p)]));
-  return { t: nowUs(), herald: cfg.heraldPid ? procTicks(cfg.heraldPid) : 0, pg: pgTicks, gen: gen.reduce((a, p) => a + procTicks(p), 0) };
-}
-function cpuPct(a, b) {
-  const secs = (b.t - a.t) / 1e6;
-  let pg = 0;
-  for (const [p, t] of b.pg) pg += t - (a.pg.get(p) || 0); // backends that started in between count from 0
-  const pct = (ticks) => Math.round((ticks / CLK_TCK / secs) * 100);
-  return { herald: pct(b.herald - a.herald), postgres: pct(pg), generator: pct(b.gen - a.gen) };
-}
+const postmasterPid = () => proc.postmasterPid(cfg.pgData);
+const cpuSnap = () => proc.cpuSnap(cfg.heraldPid, cfg.pgData, [process.pid, ...children.map((c) => c.pid)]);
 
 // ---- main --------------------------------------------------------------------------------------------------------
 const records = [];
@@ -354,63 +301,10 @@ async function bulkDrain() {
   records.push(rec);
 }
 
-function heraldLogFindings() {
-  if (!cfg.heraldLog || !fs.existsSync(cfg.heraldLog)) return null;
-  const lines = fs.readFileSync(cfg.heraldLog, 'utf8').split('\n');
-  const bad = lines.filter((l) => / (WARN|ERROR) /.test(l) || /^\S*(Exception|Error)\b/.test(l));
-  const distinct = new Map();
-  for (const l of bad) {
-    const k = l.replace(/^\S+ \[[^\]]*\] /, '').replace(/\d+/g, 'N').slice(0, 200);
-    distinct.set(k, (distinct.get(k) || 0) + 1);
-  }
-  return { lines: lines.length, warn_error_lines: bad.length, distinct: [...distinct.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => ({ n, msg: k })) };
-}
-
-function gcPauses() {
-  const f = env('HERALD_GC_LOG', '');
-  if (!f || !fs.existsSync(f)) return [];
-  const out = [];
-  for (const l of fs.readFileSync(f, 'utf8').split('\n')) {
-    const m = /\[gc\s*\] GC\(\d+\) Pause .* ([\d.]+)ms$/.exec(l);
-    if (m) out.push(Number(m[1]));
-  }
-  return out;
-}
-function gcSince(n0) {
-  const p = gcPauses().slice(n0);
-  return { pauses: p.length, total_ms: Math.round(p.reduce((a, x) => a + x, 0)), max_ms: p.reduce((a, x) => Math.max(a, x), 0) };
-}
-
-function gcFindings() {
-  const f = env('HERALD_GC_LOG', '');
-  if (!f || !fs.existsSync(f)) return null;
-  let pauses = 0;
-  let totalMs = 0;
-  let maxMs = 0;
-  const kinds = {};
-  let collector = '?';
-  for (const l of fs.readFileSync(f, 'utf8').split('\n')) {
-    const u = /\[gc\s*\] Using (.*)$/.exec(l);
-    if (u) collector = u[1];
-    const m = /\[gc\s*\] GC\(\d+\) (Pause [A-Za-z]+(?: \([A-Za-z ]+\))?).* ([\d.]+)ms$/.exec(l);
-    if (!m) continue;
-    const ms = Number(m[2]);
-    pauses++;
-    totalMs += ms;
-    maxMs = Math.max(maxMs, ms);
-    kinds[m[1]] = (kinds[m[1]] || 0) + 1;
-  }
-  return { collector, pauses, total_ms: Math.round(totalMs), max_ms: maxMs, kinds };
-}
-
-function gitDescribe() {
-  try {
-    const root = path.join(__dirname, '..', '..');
-    const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() ? '-dirty' : '';
-    return head + dirty;
-  } catch (_) { return 'unknown'; }
-}
+const heraldLogFindings = () => proc.heraldLogFindings(cfg.heraldLog);
+const gcPauses = () => proc.gcPauses(env('HERALD_GC_LOG', ''));
+const gcSince = (n0) => proc.gcSince(env('HERALD_GC_LOG', ''), n0);
+const gcFindings = () => proc.gcFindings(env('HERALD_GC_LOG', ''));
 
 const fmt = (x) => (x === null || x === undefined ? '–' : typeof x === 'number' ? x.toLocaleString('en-US') : String(x));
 const kb = (b) => (b === null || b === undefined ? '–' : b < 10240 ? `${b} B` : `${Math.round(b / 1024).toLocaleString('en-US')} KB`);

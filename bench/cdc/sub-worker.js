@@ -2,6 +2,9 @@
 // Subscriber process: holds many raw Phoenix vsn 2.0.0 WebSocket connections, each joined to one channel with one
 // postgres_changes INSERT binding. Driven by the coordinator over IPC. Frames are scanned as bytes (no JSON.parse on
 // the hot path) to keep the generator cheap.
+// A spec may carry its own token (spec.token: used as apikey and access_token instead of the process-wide one) and
+// an owner (spec.owner): then every delivered row's user_id is compared with it, and a row of another user is
+// counted as a leak (not as a delivery).
 const WebSocket = require('ws');
 const { Hist, nowUs } = require('./lib/hist');
 
@@ -9,6 +12,7 @@ const MARK_PC = Buffer.from('"postgres_changes",{');
 const MARK_SENT = Buffer.from('"sent_at_ns":');
 const MARK_RECORD = Buffer.from('"record":{');
 const MARK_ID = Buffer.from('"id":');
+const MARK_USER = Buffer.from('"user_id":"');
 const BIN_MS = 100; // timeline resolution
 const MAX_BINS = 1200;
 
@@ -30,6 +34,9 @@ function newPhase(name, baseId) {
     delivered: 0,
     dup: 0,
     stale: 0,
+    leaks: 0,
+    leakSamples: [],
+    noOwner: 0,
     firstUs: null,
     lastUs: null,
     bins: new Uint32Array(MAX_BINS),
@@ -63,6 +70,21 @@ function onChange(conn, buf, tUs) {
   const idPos = buf.indexOf(MARK_ID, r);
   const id = idPos < 0 ? NaN : readInt(buf, idPos + MARK_ID.length);
   const sentNs = readInt(buf, s + MARK_SENT.length);
+  if (conn.spec.owner !== undefined) {
+    // authorisation check: the row's user_id must be this connection's sub
+    const u = buf.indexOf(MARK_USER, r);
+    if (u < 0) {
+      p.noOwner++;
+      return;
+    }
+    const from = u + MARK_USER.length;
+    const to = buf.indexOf(0x22, from);
+    if (to < 0 || to - from !== conn.ownerBuf.length || buf.compare(conn.ownerBuf, 0, conn.ownerBuf.length, from, to) !== 0) {
+      p.leaks++;
+      if (p.leakSamples.length < 5) p.leakSamples.push({ conn: conn.idx, sub: conn.spec.owner, row_id: id, row_user: buf.toString('utf8', from, to < 0 ? from + 40 : to) });
+      return;
+    }
+  }
   if (!(id > p.baseId)) {
     p.stale++;
     return;
@@ -101,6 +123,8 @@ function connectOne(spec, timeoutMs) {
   return new Promise((resolve) => {
     const t0 = nowUs();
     const conn = { idx: spec.idx, spec, ws: null, joined: false, subscribed: false, phase: null, bits: null, count: 0 };
+    if (spec.owner !== undefined) conn.ownerBuf = Buffer.from(spec.owner);
+    const tok = spec.token || token;
     let done = false;
     const finish = (ok, why) => {
       if (done) return;
@@ -113,13 +137,14 @@ function connectOne(spec, timeoutMs) {
       resolve({ idx: spec.idx, ok, why, ms: (nowUs() - t0) / 1000 });
     };
     const timer = setTimeout(() => finish(false, 'timeout'), timeoutMs);
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    const wsUrl = spec.token ? url.replace(/([?&]apikey=)[^&]*/, `$1${spec.token}`) : url;
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
     conn.ws = ws;
     const joinRef = String(spec.idx + 1);
     ws.on('open', () => {
       const entry = { event: 'INSERT', schema: 'public', table: spec.table };
       if (spec.filter) entry.filter = spec.filter;
-      ws.send(JSON.stringify([joinRef, joinRef, spec.topic, 'phx_join', { config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, postgres_changes: [entry], private: false }, access_token: token }]));
+      ws.send(JSON.stringify([joinRef, joinRef, spec.topic, 'phx_join', { config: { broadcast: { ack: false, self: false }, presence: { key: '', enabled: false }, postgres_changes: [entry], private: false }, access_token: tok }]));
     });
     ws.on('message', (data, isBinary) => {
       const tUs = nowUs();
@@ -195,6 +220,9 @@ function phaseReport(p) {
     delivered: p.delivered,
     dup: p.dup,
     stale: p.stale,
+    leaks: p.leaks,
+    leakSamples: p.leakSamples,
+    noOwner: p.noOwner,
     malformed: p.malformed || 0,
     firstUs: p.firstUs,
     lastUs: p.lastUs,
@@ -225,7 +253,9 @@ process.on('message', async (m) => {
         process.send({ id: m.id, ok: true, open: [...conns.keys()] });
         break;
       case 'count':
-        process.send({ id: m.id, ok: true, delivered: phase ? phase.delivered : 0, lastUs: phase ? phase.lastUs : null, open: conns.size });
+        // seen: every change frame of this phase, also of earlier phases' rows (stale) and leaks — tells a backlog
+        // still draining from a stall
+        process.send({ id: m.id, ok: true, delivered: phase ? phase.delivered : 0, seen: phase ? phase.delivered + phase.stale + phase.leaks + phase.dup : 0, lastUs: phase ? phase.lastUs : null, open: conns.size });
         break;
       case 'report': {
         const perConn = [];

@@ -3,6 +3,8 @@
 // Each connection runs a closed loop against its own schedule (start + k / perConnRate): it waits for the due time,
 // stamps sent_at_ns, sends the INSERT and waits for the commit before the next row. A connection that falls behind
 // sends immediately, so "achieved tx/s" shows when the database (or this process) cannot keep the target rate.
+// Two tables: bench(room, ...) — rows go to the rooms round-robin — and, when `users` is given, owned(user_id, ...)
+// — rows go to user-0 .. user-(users-1) round-robin, so every user gets the same share.
 const { Client } = require('pg');
 const { Hist, nowUs } = require('./lib/hist');
 
@@ -20,12 +22,15 @@ async function ensureClients(n) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function run({ rate, durationMs, conns, rooms, padBytes }) {
+async function run({ rate, durationMs, conns, rooms, users, padBytes }) {
   await ensureClients(conns);
   const pad = 'x'.repeat(padBytes);
   const perConn = rate / conns;
   const intervalUs = 1e6 / perConn;
-  const roomCounts = new Array(rooms).fill(0);
+  const owned = users > 0;
+  const keys = owned ? users : rooms;
+  const keyCounts = new Array(keys).fill(0);
+  const sql = owned ? 'INSERT INTO owned(user_id, sent_at_ns, pad) VALUES ($1, $2, $3)' : 'INSERT INTO bench(room, sent_at_ns, pad) VALUES ($1, $2, $3)';
   const commitHist = new Hist();
   let committed = 0;
   let errors = 0;
@@ -44,15 +49,15 @@ async function run({ rate, durationMs, conns, rooms, padBytes }) {
         // timers have ~1 ms granularity: sleep when more than 0.5 ms early, never spin (the core is shared)
         await sleep(Math.max(1, Math.round((due - now) / 1000)));
       }
-      const room = seq++ % rooms;
+      const key = seq++ % keys;
       const sentUs = nowUs();
       const sentNs = (BigInt(Math.round(sentUs)) * 1000n).toString();
       try {
-        await c.query('INSERT INTO bench(room, sent_at_ns, pad) VALUES ($1, $2, $3)', [room, sentNs, pad]);
+        await c.query(sql, [owned ? `user-${key}` : key, sentNs, pad]);
         const doneUs = nowUs();
         commitHist.add(doneUs - sentUs);
         committed++;
-        roomCounts[room]++;
+        keyCounts[key]++;
       } catch (e) {
         errors++;
         if (!firstError) firstError = e.message;
@@ -67,7 +72,8 @@ async function run({ rate, durationMs, conns, rooms, padBytes }) {
     committed,
     errors,
     firstError,
-    roomCounts,
+    roomCounts: owned ? null : keyCounts,
+    userCounts: owned ? keyCounts : null,
     startUs,
     stopUs,
     achievedTps: committed / ((stopUs - startUs) / 1e6),

@@ -58,6 +58,7 @@ class Hist {
       mean: this.n ? r(this.sum / this.n) : null,
       p50: r(this.quantile(0.5)),
       p90: r(this.quantile(0.9)),
+      p95: r(this.quantile(0.95)),
       p99: r(this.quantile(0.99)),
       p999: r(this.quantile(0.999)),
       max: this.n ? r(this.max) : null,
