@@ -107,8 +107,9 @@ async function startServer(env = {}, opts = {}) {
   if (!fs.existsSync(jar)) {
     throw new Error(`Herald jar not found at ${path.relative(process.cwd(), jar)}; build it first (mvn -B -q install -DskipTests)`)
   }
-  const port = await freePort()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-e2e-'))
+  // `opts.port` / `opts.dataDir`: reuse a port and data dir (restarting "the same" server, see restartServer)
+  const port = opts.port || (await freePort())
+  const dataDir = opts.dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'herald-e2e-'))
   let secret
   let childEnv
   if (opts.bare) {
@@ -138,7 +139,7 @@ async function startServer(env = {}, opts = {}) {
     try {
       Object.assign(childEnv, (await opts.beforeStart(dataDir)) || {})
     } catch (e) {
-      try { fs.rmSync(dataDir, { recursive: true, force: true }) } catch {}
+      if (!opts.dataDir) try { fs.rmSync(dataDir, { recursive: true, force: true }) } catch {}
       throw e
     }
   }
@@ -177,6 +178,8 @@ async function startServer(env = {}, opts = {}) {
     secret,
     dataDir,
     proc,
+    startEnv: env,
+    startOpts: opts,
     httpUrl: `http://127.0.0.1:${port}`,
     realtimeUrl: `http://127.0.0.1:${port}/realtime/v1`,
     wsUrl: `ws://127.0.0.1:${port}/realtime/v1/websocket`,
@@ -226,6 +229,8 @@ function tail(text, n = 4000) {
  * output if it died, or always with HERALD_E2E_SHOW_LOGS=1). Returns a holder whose `.server` is set once started,
  * plus a `track()` helper that registers cleanups (clients, sockets) run after each test.
  * `env` may be an (async) function returning the variables, evaluated in `before`.
+ * `opts.deadlineMs` replaces the 150 s bound of the file (counted from this server's start) and `opts.onDeadline(server)`
+ * runs when it fires (e.g. to kill processes the server left behind).
  * `opts` goes to startServer; besides, `opts.setup(server)` runs right after the start and `opts.teardown(server)`
  * right before the stop, inside the same hooks (Node 20 runs a file's top-level `before` hooks concurrently, so a
  * second `before` could not rely on the server being up).
@@ -240,11 +245,13 @@ function useServer(testApi, env = {}, opts = {}) {
     ctx.server = await startServer(typeof env === 'function' ? await env() : env, opts)
     if (opts.setup) await opts.setup(ctx.server)
     // last-resort bound for the whole file: no test file may hang the suite
+    const deadlineMs = opts.deadlineMs || FILE_DEADLINE_MS
     const watchdog = setTimeout(() => {
-      console.error(`test file exceeded ${FILE_DEADLINE_MS} ms; killing server and exiting\n${tail(ctx.server.logs())}`)
+      console.error(`test file exceeded ${deadlineMs} ms; killing server and exiting\n${tail(ctx.server.logs())}`)
       try { process.kill(ctx.server.proc.pid, 'SIGKILL') } catch {}
+      if (opts.onDeadline) try { opts.onDeadline(ctx.server) } catch {}
       process.exit(1)
-    }, FILE_DEADLINE_MS)
+    }, deadlineMs)
     watchdog.unref()
   })
   afterEach(async () => {
@@ -720,6 +727,123 @@ function bytesOf(x) {
   throw new Error(`not binary: ${Object.prototype.toString.call(x)}`)
 }
 
+// ---------------------------------------------------------------------------
+// restarts (fault suites)
+
+/**
+ * Stop `server` with `signal` ('SIGTERM' graceful drain, 'SIGKILL' crash) without removing its data dir; resolves
+ * with the exit { code, signal } (bounded by `ms`).
+ */
+async function signalServer(server, signal = 'SIGTERM', ms = 15000) {
+  try { process.kill(server.proc.pid, signal) } catch {}
+  return await withTimeout(server.exited, ms, `server exit after ${signal}`)
+}
+
+/**
+ * Start a server again on the same port, data dir, secret and environment as `server` (which must have exited, e.g.
+ * after signalServer); `env` adds or overrides variables. The new server owns the data dir (its stop() removes it).
+ */
+async function restartServer(server, env = {}, opts = {}) {
+  if (server.alive) throw new Error('restartServer: the previous server is still running')
+  const startEnv = { ...(server.startEnv || {}), ...env }
+  if (server.secret !== null) startEnv.HERALD_JWT_SECRET = server.secret
+  const { beforeStart, ...startOpts } = server.startOpts || {}
+  return await startServer(startEnv, { ...startOpts, ...opts, port: server.port, dataDir: server.dataDir })
+}
+
+// ---------------------------------------------------------------------------
+// controlled outages and sequence checks (fault suites)
+
+/**
+ * A gate for realtime-js transports: `gate.transport` is a ws subclass to pass as the client's `transport`.
+ * `gate.drop()` terminates the live sockets (client-side drop; the client reconnects on its own schedule);
+ * `gate.cut()` also refuses new connections (they go to a port nothing listens on) until `gate.restore()`.
+ * `gate.closes` lists {code, reason, at} of every closed socket, `gate.opens` the open times, `gate.joins` the
+ * phx_join payloads sent (decoded), `gate.sockets` the live ones.
+ */
+async function createGate() {
+  const deadPort = await freePort()
+  const gate = {
+    open: true,
+    deadPort,
+    sockets: new Set(),
+    closes: [],
+    opens: [],
+    joins: [],
+    drop() {
+      for (const s of gate.sockets) try { s.terminate() } catch {}
+    },
+    cut() {
+      gate.open = false
+      gate.drop()
+    },
+    restore() {
+      gate.open = true
+    },
+  }
+  gate.transport = class GatedWebSocket extends WebSocket {
+    constructor(url, protocols) {
+      super(gate.open ? url : String(url).replace(/^(\w+):\/\/[^/]+/, `$1://127.0.0.1:${deadPort}`), protocols)
+      this.on('error', () => {})
+      this.on('open', () => {
+        gate.sockets.add(this)
+        gate.opens.push(Date.now())
+      })
+      this.on('close', (code, reason) => {
+        if (gate.sockets.delete(this)) gate.closes.push({ code, reason: String(reason), at: Date.now() })
+      })
+    }
+    send(data, ...rest) {
+      if (typeof data === 'string' && data.includes('"phx_join"')) {
+        try {
+          const m = JSON.parse(data)
+          gate.joins.push({ at: Date.now(), topic: Array.isArray(m) ? m[2] : m.topic, payload: Array.isArray(m) ? m[4] : m.payload })
+        } catch {}
+      }
+      return super.send(data, ...rest)
+    }
+  }
+  return gate
+}
+
+/**
+ * Exactly-once, in-order check of received sequence numbers against 0..n-1 (or `expected`, an ascending array).
+ * Returns { sent, received, unique, duplicated, lost, outOfOrder, firstLost }.
+ */
+function tallySequence(received, n, expected) {
+  const want = expected || Array.from({ length: n }, (_, i) => i)
+  const wantSet = new Set(want)
+  const seen = new Set()
+  let duplicated = 0
+  let outOfOrder = 0
+  let unexpected = 0
+  let prev = -Infinity
+  for (const s of received) {
+    if (seen.has(s)) duplicated++
+    else seen.add(s)
+    if (!wantSet.has(s)) unexpected++
+    if (s <= prev) outOfOrder++
+    prev = Math.max(prev, s)
+  }
+  const missing = want.filter((s) => !seen.has(s))
+  return {
+    sent: want.length,
+    received: received.length,
+    unique: seen.size,
+    duplicated,
+    lost: missing.length,
+    outOfOrder,
+    unexpected,
+    firstLost: missing.slice(0, 10),
+  }
+}
+
+function percentile(values, q) {
+  if (!values.length) return NaN
+  const sorted = values.slice().sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
 module.exports = {
   REPO_ROOT,
   sleep,
@@ -749,4 +873,9 @@ module.exports = {
   fetchT,
   binaryPayload,
   bytesOf,
+  signalServer,
+  restartServer,
+  createGate,
+  tallySequence,
+  percentile,
 }

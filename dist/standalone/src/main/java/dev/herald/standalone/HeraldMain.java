@@ -47,6 +47,11 @@ public final class HeraldMain {
             System.err.println("herald: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            System.err.println("herald: cannot start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+            return;
         }
         // Herald's own shutdown hook stops Weld after the engine; Weld's hook would race it.
         Weld weldBuilder = new Weld().disableDiscovery().property("org.jboss.weld.se.shutdownHook", false);

@@ -74,6 +74,8 @@ public final class CdcService implements AutoCloseable {
     /** Held while a change is logged and dispatched, and while a resuming channel registers and replays. */
     private final Object dispatchLock = new Object();
     private final java.util.ArrayDeque<Logged> changeLog = new java.util.ArrayDeque<>();
+    /** The newest change dropped from the log: the log is complete for every position from here on. */
+    private ChangeEvent.StreamPosition evictedUpTo;
     private final int replayMaxMessages;
     private final long replayMaxAgeMs;
 
@@ -192,8 +194,18 @@ public final class CdcService implements AutoCloseable {
     private void logChange(TableInfo table, ChangeEvent e) {
         long now = System.currentTimeMillis();
         changeLog.addLast(new Logged(table, e, now));
-        while (changeLog.size() > replayMaxMessages) changeLog.pollFirst();
-        while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) changeLog.pollFirst();
+        while (changeLog.size() > replayMaxMessages) evict();
+        while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) evict();
+    }
+
+    private void evict() {
+        evictedUpTo = changeLog.pollFirst().event().position();
+    }
+
+    /** The position of the newest change seen by the feed (for join replies). */
+    public String currentPosition() {
+        ChangeEvent.StreamPosition last = lastDelivered;
+        return position(last == null ? new ChangeEvent.StreamPosition(0, 0) : last);
     }
 
     /** The text form of a change position: {@code c:<last commit LSN>:<LSN>} in hex. */
@@ -222,12 +234,17 @@ public final class CdcService implements AutoCloseable {
             if (resumeFrom == null) return new SubscribeResult(true, "Subscribed to PostgreSQL");
             ChangeEvent.StreamPosition since = parsePosition(resumeFrom);
             long now = System.currentTimeMillis();
-            while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) changeLog.pollFirst();
+            while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) evict();
             ChangeEvent.StreamPosition last = lastDelivered;
-            boolean covered = since != null && (changeLog.isEmpty()
-                    ? last != null && since.compareTo(last) >= 0
-                    : since.compareTo(changeLog.peekFirst().event().position()) >= 0);
-            if (!covered) return new SubscribeResult(true, "Subscribed to PostgreSQL", false, 0);
+            ChangeEvent.StreamPosition zero = new ChangeEvent.StreamPosition(0, 0);
+            // Complete after the last evicted change; with nothing evicted, from the first change this engine saw.
+            boolean covered = since != null && (evictedUpTo != null ? since.compareTo(evictedUpTo) >= 0
+                    : changeLog.isEmpty() ? last == null ? since.equals(zero) : since.compareTo(last) >= 0
+                    : since.compareTo(changeLog.peekFirst().event().position()) >= 0 || since.equals(zero));
+            if (!covered) {
+                channel.session().pushRecovery(channel, "changes", false, 0);
+                return new SubscribeResult(true, "Subscribed to PostgreSQL", false, 0);
+            }
             SubscriptionIndex only = new SubscriptionIndex((s, e) -> {
                 throw new IllegalStateException(e);
             });
@@ -237,6 +254,8 @@ public final class CdcService implements AutoCloseable {
                 if (l.event().position().compareTo(since) <= 0) continue;
                 replayed += only.dispatch(l.table(), l.event(), new RowGate(l.table(), l.event())::allows);
             }
+            // The notice goes out under the lock too, so no live change can slip in before it.
+            channel.session().pushRecovery(channel, "changes", true, replayed);
             return new SubscribeResult(true, "Subscribed to PostgreSQL", true, replayed);
         }
     }
@@ -462,6 +481,12 @@ public final class CdcService implements AutoCloseable {
     private static SubscriptionException exception(String params, String detail) {
         return new SubscriptionException("Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: "
                 + params + ". Exception: " + detail);
+    }
+
+    /** Stops consuming changes (offsets of everything handed out are flushed); the log stays readable. */
+    public void stopFeed() {
+        CdcSource s = source;
+        if (s != null) s.close();
     }
 
     @Override

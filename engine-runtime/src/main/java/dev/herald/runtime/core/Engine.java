@@ -279,6 +279,8 @@ public final class Engine implements AutoCloseable {
      * (Debezium flushes its offsets on close).
      */
     public void close(long deadlineMs) {
+        // Stop the change feed first: what it has not handed out stays in the slot for the next start.
+        if (cdc != null) cdc.stopFeed();
         for (RealtimeSession s : sessions) s.announceDisconnect();
         long end = System.currentTimeMillis() + deadlineMs;
         while (System.currentTimeMillis() < end && sessions.stream().anyMatch(s -> s.queueDepth() > 0)) {

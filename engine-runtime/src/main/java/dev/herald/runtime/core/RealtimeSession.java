@@ -257,11 +257,14 @@ public final class RealtimeSession {
     /** Herald's resume: the broadcasts missed since the client's last position, then live ones, no gap, no repeat. */
     private void resumeBroadcast(Channel ch, JoinRequest join) {
         if (join.resumeBroadcast() == null) return;
-        TopicLog.Replay replay = engine.topicLog(ch.key()).subscribe(ch, join.resumeBroadcast(), messages -> messages.forEach(ch::deliver));
-        pushRecovery(ch, "broadcast", replay.recovered(), replay.messages().size());
+        engine.topicLog(ch.key()).subscribe(ch, join.resumeBroadcast(), replay -> {
+            replay.messages().forEach(ch::deliver);
+            pushRecovery(ch, "broadcast", replay.recovered(), replay.messages().size());
+        });
     }
 
-    private void pushRecovery(Channel ch, String stream, boolean recovered, int count) {
+    /** Pushes a recovery notice; thread-safe, so the change feed can send it right after its replay. */
+    public void pushRecovery(Channel ch, String stream, boolean recovered, int count) {
         ObjectNode system = Json.object();
         system.put("extension", "system");
         system.put("status", "ok");
@@ -276,6 +279,12 @@ public final class RealtimeSession {
     private void replyJoined(Channel ch, InboundMessage m) {
         ObjectNode response = Json.object();
         response.set("postgres_changes", ch.postgresChanges());
+        if (engine.config().replayMaxMessages() > 0) {
+            // Where this join starts, so a client that receives nothing before its next drop can still resume.
+            ObjectNode pos = response.putObject("herald_pos");
+            pos.put("broadcast", engine.topicLog(ch.key()).currentPosition());
+            if (engine.cdc() != null && !ch.postgresChanges().isEmpty()) pos.put("changes", engine.cdc().currentPosition());
+        }
         reply(m, "ok", response);
         if (ch.presenceEnabled() && ch.presenceRead()) push(ch, "presence_state", null, engine.presence(ch.key()).state());
     }
@@ -299,7 +308,6 @@ public final class RealtimeSession {
         replyJoined(ch, m);
         resumeBroadcast(ch, join);
         pushPostgresSystem(ch, true, result.message());
-        if (result.recovered() != null) pushRecovery(ch, "changes", result.recovered(), result.replayed());
     }
 
     /** Registers the channel's postgres_changes bindings; the system message follows once they are live. */
@@ -323,7 +331,6 @@ public final class RealtimeSession {
             return;
         }
         pushPostgresSystem(ch, result.ok(), result.message());
-        if (result.recovered() != null) pushRecovery(ch, "changes", result.recovered(), result.replayed());
     }
 
     /** A binding of this channel failed while a change was delivered: only this channel hears of it. */

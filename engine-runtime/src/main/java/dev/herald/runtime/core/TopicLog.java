@@ -60,11 +60,17 @@ final class TopicLog {
      * Subscribes {@code channel} and returns what it missed after {@code position}; the caller delivers the replay
      * before any live message can reach the channel, because publishing waits for this lock.
      */
-    synchronized Replay subscribe(Channel channel, String position, java.util.function.Consumer<List<Outbound>> deliverFirst) {
+    synchronized Replay subscribe(Channel channel, String position, java.util.function.Consumer<Replay> deliverFirst) {
         broker.subscribe(channel);
         Replay replay = replayAfter(position);
-        if (replay.recovered()) deliverFirst.accept(replay.messages());
+        // Replay and its notice go out before any live message: publishing waits for this lock.
+        deliverFirst.accept(replay);
         return replay;
+    }
+
+    /** The position of the newest message, or of "nothing yet" (offset 0). */
+    synchronized String currentPosition() {
+        return position(nextOffset - 1);
     }
 
     private Replay replayAfter(String position) {

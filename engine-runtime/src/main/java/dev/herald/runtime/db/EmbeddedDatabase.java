@@ -111,19 +111,41 @@ public final class EmbeddedDatabase implements AutoCloseable {
         if (process.isPresent() && process.get().isAlive() && process.get().info().command().map(cmd -> cmd.contains("postgres")).orElse(true)) {
             LOG.warn("stopping a PostgreSQL (pid {}) left running on {} by an earlier start", pid, dir);
             ProcessHandle h = process.get();
-            h.destroy();
-            long end = System.currentTimeMillis() + 15_000;
-            while (h.isAlive() && System.currentTimeMillis() < end) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            // SIGINT is PostgreSQL's fast shutdown (it does not wait for the dead Herald's sessions); SIGQUIT next;
+            // SIGKILL only as a last resort, since it leaves shared memory and lock files behind.
+            for (String signal : new String[] {"INT", "QUIT"}) {
+                signal(signal, pid);
+                if (awaitExit(h, 10_000)) break;
             }
-            if (h.isAlive()) h.destroyForcibly();
+            if (h.isAlive()) {
+                h.destroyForcibly();
+                awaitExit(h, 5_000);
+            }
         }
         Files.deleteIfExists(pidFile);
+    }
+
+    private static void signal(String signal, long pid) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            LOG.warn("cannot signal PostgreSQL pid {}: {}", pid, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle h, long timeoutMs) {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (h.isAlive() && System.currentTimeMillis() < end) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !h.isAlive();
+            }
+        }
+        return !h.isAlive();
     }
 
     @Override

@@ -29,10 +29,17 @@ class EmbeddedDatabaseTest {
             // wait for the child to have written its row
         }
         assertEquals("READY", line, "child did not start its database");
-        long stalePid = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).strip());
+        java.util.List<String> pidLines = Files.readAllLines(dir.resolve("postmaster.pid"));
+        long stalePid = Long.parseLong(pidLines.get(0).strip());
         herald.destroyForcibly().waitFor();
         assertTrue(ProcessHandle.of(stalePid).map(ProcessHandle::isAlive).orElse(false), "the orphaned postmaster is still running");
+        // Someone (an app, psql) is still connected to the orphan: a smart shutdown would wait for them forever.
+        Connection lingering = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pidLines.get(3).strip() + "/postgres",
+                EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+        long started = System.currentTimeMillis();
         EmbeddedDatabase second = EmbeddedDatabase.start(dir, 0);
+        assertTrue(System.currentTimeMillis() - started < 10_000, "the orphan was stopped fast, not after a smart-shutdown wait");
+        lingering.close();
         try {
             Optional<ProcessHandle> old = ProcessHandle.of(stalePid);
             assertFalse(old.isPresent() && old.get().isAlive(), "the stale postmaster was stopped");
@@ -59,8 +66,10 @@ class EmbeddedDatabaseTest {
     public static final class Holder {
         public static void main(String[] args) throws Exception {
             EmbeddedDatabase db = EmbeddedDatabase.start(Path.of(args[0]), 0);
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
-                 Statement s = c.createStatement()) {
+            // The connection stays open: the orphaned postmaster then still has a session, which a smart shutdown
+            // (SIGTERM) would wait for.
+            Connection c = DriverManager.getConnection(db.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+            try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE kept (v text)");
                 s.execute("INSERT INTO kept VALUES ('survives')");
                 s.execute("CHECKPOINT");
@@ -68,6 +77,7 @@ class EmbeddedDatabaseTest {
             System.out.println("READY");
             System.out.flush();
             Thread.sleep(120_000);
+            c.close();
         }
     }
 
