@@ -89,13 +89,17 @@ function attachResume(client, options = {}) {
     throw new TypeError('attachResume: cannot find the socket decoder of this RealtimeClient')
   }
 
-  /** topic → { channel, broadcast?, changes?, listeners: Set } */
+  /**
+   * topic → { channel, broadcast?, changes?, seeds: {broadcast?, changes?}, listeners: Set }
+   * `broadcast`/`changes` are positions of messages realtime-js handed to the channel; `seeds` are the positions a
+   * join reply stated (`response.herald_pos`), used only for a stream the channel listens to and has no position for.
+   */
   const states = new Map()
 
   function stateFor(topic) {
     let st = states.get(topic)
     if (!st) {
-      st = { channel: null, broadcast: undefined, changes: undefined, listeners: new Set() }
+      st = { channel: null, broadcast: undefined, changes: undefined, seeds: {}, listeners: new Set() }
       states.set(topic, st)
     }
     return st
@@ -107,9 +111,33 @@ function attachResume(client, options = {}) {
     if (st.channel && st.channel !== channel && !keepOnClose) {
       st.broadcast = undefined
       st.changes = undefined
+      st.seeds = {}
     }
     st.channel = channel
     return st
+  }
+
+  /**
+   * Does the channel have listeners for this stream? realtime-js hands broadcasts only to `broadcast` bindings and
+   * changes only to `postgres_changes` bindings. Unknown channel shapes count as listening.
+   */
+  function listensTo(channel, kind) {
+    const b = channel && channel.bindings
+    if (!b || typeof b !== 'object') return true
+    const list = b[kind === 'changes' ? 'postgres_changes' : 'broadcast']
+    return Array.isArray(list) && list.length > 0
+  }
+
+  /**
+   * The position the next join resumes `kind` from: the last one delivered, else the join reply's seed when the
+   * channel listens to that stream (a stream it does not listen to is not resumed: the server would answer with a
+   * recovery notice for a stream the app never sees).
+   */
+  function effective(st, kind) {
+    if (!st) return undefined
+    if (st[kind] !== undefined) return st[kind]
+    const seed = st.seeds && st.seeds[kind]
+    return seed !== undefined && listensTo(st.channel, kind) ? seed : undefined
   }
 
   function channels() {
@@ -169,8 +197,10 @@ function attachResume(client, options = {}) {
         const ch = memberChannel(msg)
         if (ch && currentJoinRef(ch) === msg.ref) {
           const st = adopt(ch)
+          // Only the reply to a join that had nothing to resume from seeds a stream: the reply to a resumed join
+          // states the head, but the missed messages are still on their way.
           for (const kind of ['broadcast', 'changes']) {
-            if (st[kind] === undefined && typeof hp[kind] === 'string') record(ch, kind, hp[kind])
+            if (st[kind] === undefined && st.seeds[kind] === undefined && typeof hp[kind] === 'string') st.seeds[kind] = hp[kind]
           }
         }
       }
@@ -219,7 +249,8 @@ function attachResume(client, options = {}) {
   function withResume(topic, payload) {
     if (!payload || typeof payload !== 'object') return payload
     const st = states.get(topic)
-    const has = st && (st.broadcast !== undefined || st.changes !== undefined)
+    const pos = { broadcast: effective(st, 'broadcast'), changes: effective(st, 'changes') }
+    const has = pos.broadcast !== undefined || pos.changes !== undefined
     const config = payload.config && typeof payload.config === 'object' ? payload.config : null
     const stale = config && config.broadcast && typeof config.broadcast === 'object' && 'herald_resume' in config.broadcast
     if (!has && !stale) return payload
@@ -227,8 +258,8 @@ function attachResume(client, options = {}) {
     delete broadcast.herald_resume
     if (has) {
       const resume = {}
-      if (st.broadcast !== undefined) resume.broadcast = st.broadcast
-      if (st.changes !== undefined) resume.changes = st.changes
+      if (pos.broadcast !== undefined) resume.broadcast = pos.broadcast
+      if (pos.changes !== undefined) resume.changes = pos.changes
       broadcast.herald_resume = resume
     }
     return Object.assign({}, payload, { config: Object.assign({}, config || {}, { broadcast }) })
@@ -282,8 +313,10 @@ function attachResume(client, options = {}) {
     positions(channelOrName) {
       const st = states.get(topicOf(channelOrName))
       const out = {}
-      if (st && st.broadcast !== undefined) out.broadcast = st.broadcast
-      if (st && st.changes !== undefined) out.changes = st.changes
+      for (const kind of ['broadcast', 'changes']) {
+        const p = effective(st, kind)
+        if (p !== undefined) out[kind] = p
+      }
       return out
     },
     /**
@@ -294,8 +327,10 @@ function attachResume(client, options = {}) {
       const st = stateFor(topicOf(channelOrName))
       if (channelOrName && typeof channelOrName === 'object') adopt(channelOrName)
       for (const kind of ['broadcast', 'changes']) {
-        if (positions[kind] === null) st[kind] = undefined
-        else if (typeof positions[kind] === 'string') st[kind] = positions[kind]
+        if (positions[kind] === null) {
+          st[kind] = undefined
+          delete st.seeds[kind]
+        } else if (typeof positions[kind] === 'string') st[kind] = positions[kind]
       }
     },
     /** Forget a topic's positions: its next join starts live. */
@@ -304,6 +339,7 @@ function attachResume(client, options = {}) {
       if (st) {
         st.broadcast = undefined
         st.changes = undefined
+        st.seeds = {}
       }
     },
     /**

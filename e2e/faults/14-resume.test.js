@@ -262,7 +262,7 @@ describe('herald-resume helper against a scripted server', () => {
     assert.deepEqual(joinsFor(srv, 'realtime:seeded')[1].payload.config.broadcast.herald_resume, { broadcast: 'b:S:40', changes: 'c:1:2' })
   })
 
-  test('a join reply carrying herald_pos seeds a stream the channel has no position for', async () => {
+  test('a join reply carrying herald_pos seeds a stream the channel listens to and has no position for', async () => {
     const client = scriptedClient(srv)
     clients.push(client)
     const resume = attachResume(client)
@@ -276,16 +276,31 @@ describe('herald-resume helper against a scripted server', () => {
       const ch = client.channel('seed-reply')
       ch.on('broadcast', { event: '*' }, () => {})
       await h.subscribe(ch)
-      assert.deepEqual(resume.positions(ch), { broadcast: 'b:J:10', changes: 'c:J:20' })
+      // no postgres_changes binding: the changes stream is not resumed (Herald would announce a recovery nobody sees)
+      assert.deepEqual(resume.positions(ch), { broadcast: 'b:J:10' })
       const { conn } = joinsFor(srv, 'realtime:seed-reply')[0]
       conn.sendKind4('realtime:seed-reply', 'e', { herald_pos: 'b:J:11' }, {})
       await h.waitFor(() => resume.positions(ch).broadcast === 'b:J:11', 3000, 'b:J:11')
       conn.ws.terminate()
       await h.waitFor(() => joinsFor(srv, 'realtime:seed-reply').length === 2, 5000, 'rejoin')
       // the reply to the resumed join does not move positions back to the head
-      assert.deepEqual(joinsFor(srv, 'realtime:seed-reply')[1].payload.config.broadcast.herald_resume, { broadcast: 'b:J:11', changes: 'c:J:20' })
+      assert.deepEqual(joinsFor(srv, 'realtime:seed-reply')[1].payload.config.broadcast.herald_resume, { broadcast: 'b:J:11' })
       await h.waitFor(() => ch.state === 'joined', 3000, 'joined')
-      assert.deepEqual(resume.positions(ch), { broadcast: 'b:J:11', changes: 'c:J:20' })
+      assert.deepEqual(resume.positions(ch), { broadcast: 'b:J:11' })
+
+      // a channel with only postgres_changes bindings resumes only the changes stream
+      const pg = client.channel('seed-reply-pg')
+      pg.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 't' }, () => {})
+      srv.joinReply = (topic, payload, n) => {
+        const r = base(topic, payload, n)
+        r.response.herald_pos = { broadcast: 'b:J:10', changes: 'c:J:20' }
+        return r
+      }
+      await h.subscribe(pg)
+      assert.deepEqual(resume.positions(pg), { changes: 'c:J:20' })
+      joinsFor(srv, 'realtime:seed-reply-pg')[0].conn.ws.terminate()
+      await h.waitFor(() => joinsFor(srv, 'realtime:seed-reply-pg').length === 2, 5000, 'rejoin pg')
+      assert.deepEqual(joinsFor(srv, 'realtime:seed-reply-pg')[1].payload.config.broadcast.herald_resume, { changes: 'c:J:20' })
     } finally {
       srv.joinReply = base
     }
@@ -962,7 +977,10 @@ describe('slow consumer (HERALD_OUTBOUND_QUEUE_MAX_MESSAGES=128) and the age bou
 
   test('a channel that has received nothing yet still gets what it missed during an outage (or is told to refetch)', async (t) => {
     const { c, rec } = await oneChannel('fresh')
-    assert.deepEqual(c.resume.positions(rec.ch), {}, 'no position yet')
+    // nothing received yet: the position is the one the join reply stated (response.herald_pos.broadcast)
+    const seeded = c.resume.positions(rec.ch)
+    assert.deepEqual(Object.keys(seeded), ['broadcast'], `seeded from the join reply: ${JSON.stringify(seeded)}`)
+    assert.match(seeded.broadcast, /^b:[0-9a-f]+:0$/)
     await goOffline(c)
     await send('fresh', 0, 5)
     c.gate.restore()
@@ -970,8 +988,8 @@ describe('slow consumer (HERALD_OUTBOUND_QUEUE_MAX_MESSAGES=128) and the age bou
     await h.sleep(1000)
     const rejoin = c.gate.joins.filter((j) => j.topic === rec.ch.topic)[1]
     report(t, 'no position before the outage', { received: rec.seqs, notices: rec.notices, rejoinResume: rejoin.payload.config.broadcast.herald_resume || null })
-    assert.ok(rec.seqs.length === 5 || rec.notices.some((n) => !n.recovered),
-      `the 5 messages published during the outage were neither delivered (${JSON.stringify(rec.seqs)}) nor announced as unrecoverable — ` +
-      'the join reply carries no position the client could resume from (suggested: response.herald_pos = {broadcast, changes} on every join reply; the helper already reads it)')
+    assert.deepEqual(rejoin.payload.config.broadcast.herald_resume, seeded, 'the rejoin resumed from the join reply position')
+    assert.deepEqual(rec.seqs, [0, 1, 2, 3, 4], 'the 5 messages published during the outage were delivered, in order')
+    assert.deepEqual(rec.notices.map((n) => [n.stream, n.recovered, n.count]), [['broadcast', true, 5]])
   })
 })

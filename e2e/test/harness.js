@@ -792,12 +792,26 @@ async function createGate() {
       this.on('close', (code, reason) => {
         if (gate.sockets.delete(this)) gate.closes.push({ code, reason: String(reason), at: Date.now() })
       })
+      // HERALD_E2E_FRAMES=1: print the control frames (joins, replies, system messages) this socket sees
+      if (process.env.HERALD_E2E_FRAMES) {
+        this.on('message', (data, isBinary) => {
+          if (isBinary) return
+          const text = String(data)
+          if (/"(phx_reply|system|phx_close|phx_error)"/.test(text)) console.log(`[frames ${Date.now()}] <- ${text.slice(0, 400)}`)
+          else if (process.env.HERALD_E2E_FRAMES === '2') {
+            const pos = /"herald_pos":"([^"]+)"/.exec(text)
+            const topic = /"(realtime:[^"]+)"/.exec(text)
+            if (pos) console.log(`[frames ${Date.now()}] <- ${topic ? topic[1] : '?'} ${pos[1]}`)
+          }
+        })
+      }
     }
     send(data, ...rest) {
       if (typeof data === 'string' && data.includes('"phx_join"')) {
         try {
           const m = JSON.parse(data)
           gate.joins.push({ at: Date.now(), topic: Array.isArray(m) ? m[2] : m.topic, payload: Array.isArray(m) ? m[4] : m.payload })
+          if (process.env.HERALD_E2E_FRAMES) console.log(`[frames ${Date.now()}] -> ${data.slice(0, 400)}`)
         } catch {}
       }
       return super.send(data, ...rest)

@@ -76,6 +76,8 @@ public final class CdcService implements AutoCloseable {
     private final java.util.ArrayDeque<Logged> changeLog = new java.util.ArrayDeque<>();
     /** The newest change dropped from the log: the log is complete for every position from here on. */
     private ChangeEvent.StreamPosition evictedUpTo;
+    /** Where a clean stop of the previous engine left off (null after a crash): the log is complete from there. */
+    private volatile ChangeEvent.StreamPosition resumedFrom;
     private final int replayMaxMessages;
     private final long replayMaxAgeMs;
 
@@ -109,6 +111,9 @@ public final class CdcService implements AutoCloseable {
     public void start() throws SQLException {
         database.migrate();
         database.checkReplicationReady();
+        resumedFrom = loadStopPosition();
+        // Changes up to there were handed out before the stop; a re-read of them must not reach clients again.
+        lastDelivered = resumedFrom;
         publications.ensureExists();
         publications.reconcile();
         startSource();
@@ -238,7 +243,9 @@ public final class CdcService implements AutoCloseable {
             ChangeEvent.StreamPosition last = lastDelivered;
             ChangeEvent.StreamPosition zero = new ChangeEvent.StreamPosition(0, 0);
             // Complete after the last evicted change; with nothing evicted, from the first change this engine saw.
+            ChangeEvent.StreamPosition from = resumedFrom;
             boolean covered = since != null && (evictedUpTo != null ? since.compareTo(evictedUpTo) >= 0
+                    : from != null && since.compareTo(from) >= 0 ? true
                     : changeLog.isEmpty() ? last == null ? since.equals(zero) : since.compareTo(last) >= 0
                     : since.compareTo(changeLog.peekFirst().event().position()) >= 0 || since.equals(zero));
             if (!covered) {
@@ -483,18 +490,39 @@ public final class CdcService implements AutoCloseable {
                 + params + ". Exception: " + detail);
     }
 
-    /** Stops consuming changes (offsets of everything handed out are flushed); the log stays readable. */
+    /**
+     * Stops consuming changes (offsets of everything handed out are flushed) and records the last position handed
+     * out, so the next start can serve clients resuming from it. The log stays readable.
+     */
     public void stopFeed() {
         CdcSource s = source;
         if (s != null) s.close();
+        ChangeEvent.StreamPosition last = lastDelivered;
+        if (last == null) return;
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO herald.cdc_state (id, last_position) VALUES (1, ?) "
+                     + "ON CONFLICT (id) DO UPDATE SET last_position = EXCLUDED.last_position, updated_at = now()")) {
+            ps.setString(1, position(last));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warn("cannot record the change feed's stop position: {}", e.toString());
+        }
+    }
+
+    /** Reads and clears the position a clean stop recorded (a crash leaves none). */
+    private ChangeEvent.StreamPosition loadStopPosition() throws SQLException {
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM herald.cdc_state WHERE id = 1 RETURNING last_position");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? parsePosition(rs.getString(1)) : null;
+        }
     }
 
     @Override
     public void close() {
         housekeeping.shutdownNow();
         subscriber.shutdownNow();
-        CdcSource s = source;
-        if (s != null) s.close();
+        stopFeed();
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
