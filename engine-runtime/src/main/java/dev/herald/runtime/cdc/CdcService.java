@@ -131,6 +131,33 @@ public final class CdcService implements AutoCloseable {
         startSource();
     }
 
+    private long nextRestartAt;
+    private long restartBackoffMs = 2_000;
+
+    /**
+     * The database went away (restart, network): Debezium stops with an error. Start it again with a growing
+     * backoff (2 s to 60 s); it resumes from its stored offsets, so nothing is lost.
+     */
+    private synchronized void restartIfFailed() {
+        CdcSource s = source;
+        if (s == null || s.state() != CdcSource.State.FAILED) {
+            if (s != null && s.state() == CdcSource.State.RUNNING) restartBackoffMs = 2_000;
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now < nextRestartAt) return;
+        nextRestartAt = now + restartBackoffMs;
+        restartBackoffMs = Math.min(60_000, restartBackoffMs * 2);
+        LOG.warn("change capture failed ({}); restarting it", s.lastError());
+        try {
+            s.close();
+            catalog.invalidateAll();
+            startSource();
+        } catch (RuntimeException e) {
+            LOG.warn("change capture restart failed: {}", e.toString());
+        }
+    }
+
     /** Blocks until the source streams or {@code timeoutMs} passes. */
     public boolean awaitRunning(long timeoutMs) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMs;
@@ -333,6 +360,7 @@ public final class CdcService implements AutoCloseable {
     }
 
     private void housekeeping() {
+        restartIfFailed();
         try {
             publications.reconcile();
             try (Connection c = database.dataSource().getConnection();

@@ -130,6 +130,8 @@ public final class DebeziumCdcSource implements CdcSource {
         p.setProperty("provide.transaction.metadata", "false");
         // Heartbeats let the slot advance on keepalives, so WAL of tables Herald does not capture is not retained.
         p.setProperty("heartbeat.interval.ms", "10000");
+        // After a database restart Debezium restarts its task by itself; 10 s (its default) is a long gap.
+        p.setProperty("retriable.restart.connector.wait.ms", "2000");
         return p;
     }
 

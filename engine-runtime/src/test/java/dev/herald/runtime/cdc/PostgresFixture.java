@@ -10,12 +10,19 @@ import java.sql.Statement;
 
 /** A throwaway PostgreSQL with logical replication for integration tests (zonky, free port, temp directory). */
 public final class PostgresFixture implements AutoCloseable {
-    public final EmbeddedDatabase db;
+    public EmbeddedDatabase db;
     public final Path dir;
 
     public PostgresFixture() throws Exception {
         dir = Files.createTempDirectory("herald-pg-test");
         db = EmbeddedDatabase.start(dir.resolve("postgres"), 0);
+    }
+
+    /** Stops PostgreSQL and starts it again on the same port and data directory (a database restart). */
+    public void restart() {
+        int port = db.port();
+        db.close();
+        db = EmbeddedDatabase.start(dir.resolve("postgres"), port);
     }
 
     public String url() {
