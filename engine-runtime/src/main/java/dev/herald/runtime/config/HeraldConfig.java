@@ -45,6 +45,7 @@ public final class HeraldConfig {
     public static final String REPLAY_MAX_MESSAGES = "herald.replay.max-messages";
     public static final String REPLAY_MAX_AGE_MS = "herald.replay.max-age-ms";
     public static final String SHUTDOWN_DEADLINE_MS = "herald.shutdown.deadline-ms";
+    public static final String REPLAY_STORE = "herald.replay.store";
     public static final String PRIVATE_ONLY = "herald.private-only";
     public static final String LIMITS_PROFILE = "herald.limits.profile";
     public static final String LIMITS_MAX_CONCURRENT_USERS = "herald.limits.max-concurrent-users";
@@ -88,6 +89,7 @@ public final class HeraldConfig {
     private final int replayMaxMessages;
     private final long replayMaxAgeMs;
     private final long shutdownDeadlineMs;
+    private final String replayStore;
     private final boolean privateOnly;
     private final String limitsProfile;
     private final Map<String, Long> limitOverrides;
@@ -142,6 +144,10 @@ public final class HeraldConfig {
         replayMaxMessages = (int) s.integer(REPLAY_MAX_MESSAGES, 10_000, 0, 10_000_000);
         replayMaxAgeMs = s.integer(REPLAY_MAX_AGE_MS, 600_000, 0, 86_400_000);
         shutdownDeadlineMs = s.integer(SHUTDOWN_DEADLINE_MS, 5_000, 0, 600_000);
+        replayStore = s.string(REPLAY_STORE, "memory");
+        if (!replayStore.equals("memory") && !replayStore.equals("postgres")) {
+            throw new ConfigException(s.describe(REPLAY_STORE) + ": '" + replayStore + "' is not memory or postgres");
+        }
         limitsProfile = s.string(LIMITS_PROFILE, "herald");
         if (!limitsProfile.equals("herald") && !limitsProfile.equals("supabase")) {
             throw new ConfigException(s.describe(LIMITS_PROFILE) + ": '" + limitsProfile + "' is not herald or supabase");
@@ -215,6 +221,8 @@ public final class HeraldConfig {
     public long replayMaxAgeMs() { return replayMaxAgeMs; }
     /** How long a graceful drain waits for queued messages before sockets close. */
     public long shutdownDeadlineMs() { return shutdownDeadlineMs; }
+    /** {@code memory} (default) or {@code postgres}: where broadcasts are kept for resume. */
+    public String replayStore() { return replayStore; }
     /** {@code herald} (defaults for one busy server) or {@code supabase} (Supabase's tenant defaults). */
     public String limitsProfile() { return limitsProfile; }
     /** Limit keys set explicitly, overriding the profile. */

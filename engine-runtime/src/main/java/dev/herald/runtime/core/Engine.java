@@ -50,7 +50,9 @@ public final class Engine implements AutoCloseable {
     private final Limits limits;
     private final ChannelAuthorizer channelAuthorizer;
     /** Distinguishes this engine's broadcast positions from an earlier run's. */
-    private final String epoch = Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(new java.security.SecureRandom().nextInt() & 0xFFFF);
+    private final String epoch;
+    /** The durable replay window for broadcasts, or null when it is kept in memory only. */
+    private final PgBroadcastStore replayStore;
     private final ConcurrentHashMap<TopicKey, TopicLog> topicLogs = new ConcurrentHashMap<>();
     private final RowAuthorizer rowAuthorizer;
     private final Broker broker = new InMemoryBroker();
@@ -85,6 +87,18 @@ public final class Engine implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
         this.database = database;
         this.embeddedDatabase = embeddedDatabase;
+        PgBroadcastStore store = null;
+        if (database != null && config.replayStore().equals("postgres") && config.replayMaxMessages() > 0) {
+            try {
+                database.migrate();
+                store = new PgBroadcastStore(database.dataSource(), config.replayMaxAgeMs(), config.replayMaxMessages());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot open the replay store in the herald schema: " + e.getMessage(), e);
+            }
+        }
+        this.replayStore = store;
+        this.epoch = store != null ? store.epoch()
+                : Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(new java.security.SecureRandom().nextInt() & 0xFFFF);
         this.cdc = database == null ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
@@ -180,7 +194,7 @@ public final class Engine implements AutoCloseable {
     }
 
     TopicLog topicLog(TopicKey key) {
-        return topicLogs.computeIfAbsent(key, k -> new TopicLog(k, epoch, broker, config.replayMaxMessages(), config.replayMaxAgeMs()));
+        return topicLogs.computeIfAbsent(key, k -> new TopicLog(k, epoch, broker, config.replayMaxMessages(), config.replayMaxAgeMs(), replayStore));
     }
 
     /**
@@ -203,7 +217,8 @@ public final class Engine implements AutoCloseable {
             String pos = log.position(offset);
             if (user != null) {
                 byte[] meta = ("{\"herald_pos\":" + Json.quote(pos) + "}").getBytes(StandardCharsets.UTF_8);
-                return Outbound.userBroadcast(key.joinTopic(), new UserBroadcast(user.event(), user.json(), user.payload(), meta));
+                UserBroadcast positioned = new UserBroadcast(user.event(), user.json(), user.payload(), meta);
+                return new TopicLog.Built(Outbound.userBroadcast(key.joinTopic(), positioned), null, positioned);
             }
             JsonNode withPos = payload;
             if (payload != null && payload.isObject()) {
@@ -213,7 +228,7 @@ public final class Engine implements AutoCloseable {
                 m.put("herald_pos", pos);
                 withPos = copy;
             }
-            return Outbound.push(key.joinTopic(), "broadcast", withPos);
+            return new TopicLog.Built(Outbound.push(key.joinTopic(), "broadcast", withPos), withPos, null);
         }, except);
     }
 
@@ -299,6 +314,7 @@ public final class Engine implements AutoCloseable {
         for (RealtimeSession s : sessions) s.close(1012, "service restart");
         scheduler.shutdownNow();
         if (cdc != null) cdc.close();
+        if (replayStore != null) replayStore.close();
         if (database != null) database.close();
         if (embeddedDatabase != null) {
             try {

@@ -1,5 +1,6 @@
 package dev.herald.runtime.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.runtime.protocol.Outbound;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,14 +26,18 @@ final class TopicLog {
     private final int maxMessages;
     private final long maxAgeMs;
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
-    private long nextOffset = 1;
+    private final PgBroadcastStore store;
+    private long nextOffset;
 
-    TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxAgeMs) {
+    TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxAgeMs, PgBroadcastStore store) {
         this.key = key;
         this.epoch = epoch;
         this.broker = broker;
         this.maxMessages = maxMessages;
         this.maxAgeMs = maxAgeMs;
+        this.store = store;
+        // With a durable store, offsets continue where the previous engine run stopped.
+        this.nextOffset = store == null ? 1 : store.maxPosition(key) + 1;
     }
 
     /** The position text of an offset on this topic: {@code b:<epoch>:<offset>}. */
@@ -45,9 +50,15 @@ final class TopicLog {
      *
      * @return the number of channels it was handed to
      */
-    synchronized int publish(LongFunction<Outbound> build, Channel except) {
+    /** A message built for its position, and the form the durable store keeps (JSON payload or user broadcast). */
+    record Built(Outbound message, JsonNode payload, dev.herald.runtime.protocol.UserBroadcast user) {
+    }
+
+    synchronized int publish(LongFunction<Built> build, Channel except) {
         long offset = nextOffset++;
-        Outbound message = build.apply(offset);
+        Built built = build.apply(offset);
+        Outbound message = built.message();
+        if (store != null) store.append(key, offset, built.payload(), built.user());
         long now = System.currentTimeMillis();
         if (maxMessages > 0) {
             entries.addLast(new Entry(offset, message, now));
@@ -87,10 +98,25 @@ final class TopicLog {
             return new Replay(false, List.of());
         }
         long oldest = entries.isEmpty() ? nextOffset : entries.peekFirst().offset();
-        if (since + 1 < oldest || since >= nextOffset) return new Replay(false, List.of());
+        if (since >= nextOffset) return new Replay(false, List.of());
+        if (since + 1 < oldest) return store == null ? new Replay(false, List.of()) : fromStore(since);
         List<Outbound> out = new ArrayList<>();
         for (Entry e : entries) if (e.offset() > since) out.add(e.message());
         return new Replay(true, out);
+    }
+
+    /** The memory log does not reach back far enough (a restart): read the durable store. */
+    private Replay fromStore(long since) {
+        try {
+            long[] oldestStored = new long[1];
+            List<PgBroadcastStore.Stored> stored = store.after(key, since, oldestStored);
+            if (oldestStored[0] == 0 ? since + 1 < nextOffset : since + 1 < oldestStored[0]) return new Replay(false, List.of());
+            List<Outbound> out = new ArrayList<>();
+            for (PgBroadcastStore.Stored s : stored) out.add(s.message());
+            return new Replay(true, out);
+        } catch (java.sql.SQLException e) {
+            return new Replay(false, List.of());
+        }
     }
 
     private void trim(long now) {
