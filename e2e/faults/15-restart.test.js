@@ -58,7 +58,7 @@ function killOrphanPostmaster(server) {
 let db = null
 const ctx = h.useServer(
   test,
-  async () => ({ HERALD_CDC_ENABLED: 'true', HERALD_DB_EMBEDDED_PORT: String(await h.freePort()) }),
+  async () => ({ HERALD_CDC_ENABLED: 'true', HERALD_REPLAY_STORE: 'postgres', HERALD_DB_EMBEDDED_PORT: String(await h.freePort()) }),
   {
     deadlineMs: 240000,
     onDeadline: (server) => killOrphanPostmaster(server),

@@ -20,6 +20,7 @@ public enum ErrorCode {
 
     // Join refusals.
     TOPIC_NAME_REQUIRED("TopicNameRequired", "You must provide a topic name"),
+    REALTIME_RESTARTING("RealtimeRestarting", "Realtime is restarting, please standby"),
     UNAUTHORIZED_CHANNEL("Unauthorized", "You do not have permissions to read from this Channel topic: %s"),
     TOKEN_EXPIRED("InvalidJWTToken", "Token has expired %d seconds ago"),
     TOKEN_CLAIMS_MISSING("InvalidJWTToken", "Fields `role` and `exp` are required in JWT"),

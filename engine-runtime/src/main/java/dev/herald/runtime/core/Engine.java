@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final JwtVerifier verifier;
     private final HeraldMetrics metrics = new HeraldMetrics();
     private final Limits limits;
+    private volatile boolean closing;
     private final ChannelAuthorizer channelAuthorizer;
     /** Distinguishes this engine's broadcast positions from an earlier run's. */
     private final String epoch;
@@ -203,7 +204,16 @@ public final class Engine implements AutoCloseable {
      *
      * @return the number of channels it was handed to
      */
+    /** Whether a graceful shutdown has started (joins and new messages are refused). */
+    public boolean closing() {
+        return closing;
+    }
+
     int publishBroadcast(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
+        if (closing) {
+            metrics.drop(ErrorCode.REALTIME_RESTARTING);
+            return 0;
+        }
         if (config.replayMaxMessages() == 0) {
             // Resume is off: no positions, messages exactly as Supabase shapes them.
             // Client metadata is never forwarded (reference behaviour).
@@ -294,6 +304,8 @@ public final class Engine implements AutoCloseable {
      * (Debezium flushes its offsets on close).
      */
     public void close(long deadlineMs) {
+        // From here on nothing new is accepted: it could not be delivered nor kept for resume.
+        closing = true;
         // Stop the change feed first: what it has not handed out stays in the slot for the next start.
         if (cdc != null) cdc.stopFeed();
         for (RealtimeSession s : sessions) s.announceDisconnect();

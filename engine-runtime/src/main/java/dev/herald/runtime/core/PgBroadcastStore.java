@@ -48,18 +48,36 @@ final class PgBroadcastStore implements AutoCloseable {
         return t;
     });
     private final String epoch;
+    private final boolean previousRunCrashed;
 
     PgBroadcastStore(DataSource dataSource, long maxAgeMs, int maxPerTopic) throws SQLException {
         this.dataSource = dataSource;
         this.maxAgeMs = maxAgeMs;
         this.maxPerTopic = maxPerTopic;
         this.epoch = loadOrCreateEpoch();
+        this.previousRunCrashed = !markRunning();
         writer.scheduleWithFixedDelay(this::flushQuietly, 20, 20, TimeUnit.MILLISECONDS);
         writer.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
     }
 
     String epoch() {
         return epoch;
+    }
+
+    /** Whether the previous engine died without flushing (its last messages may be missing from the store). */
+    boolean previousRunCrashed() {
+        return previousRunCrashed;
+    }
+
+    /** Marks the store as in use; returns whether the previous user stopped cleanly. */
+    private boolean markRunning() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE herald.replay_epoch SET clean = false WHERE id = 1 RETURNING "
+                     + "(SELECT clean FROM herald.replay_epoch WHERE id = 1)")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private String loadOrCreateEpoch() throws SQLException {
@@ -69,8 +87,9 @@ final class PgBroadcastStore implements AutoCloseable {
                 if (rs.next()) return rs.getString(1);
             }
             String fresh = Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+            // A brand-new store counts as cleanly stopped: there is nothing it could have lost.
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO herald.replay_epoch (id, epoch) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {
+                    "INSERT INTO herald.replay_epoch (id, epoch, clean) VALUES (1, ?, true) ON CONFLICT (id) DO NOTHING")) {
                 ps.setString(1, fresh);
                 ps.executeUpdate();
             }
@@ -197,6 +216,14 @@ final class PgBroadcastStore implements AutoCloseable {
     @Override
     public void close() {
         writer.shutdown();
-        flushQuietly();
+        try {
+            flush();
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("UPDATE herald.replay_epoch SET clean = true WHERE id = 1")) {
+                ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            LOG.warn("cannot flush the replay store on stop: {}", e.toString());
+        }
     }
 }

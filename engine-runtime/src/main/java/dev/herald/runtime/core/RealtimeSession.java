@@ -189,6 +189,10 @@ public final class RealtimeSession {
             return;
         }
         JoinRequest join = JoinRequest.parse(m.payload());
+        if (engine.closing()) {
+            refuseJoin(m, ErrorCode.REALTIME_RESTARTING);
+            return;
+        }
         if (engine.config().privateOnly() && !join.isPrivate()) {
             refuseJoin(m, ErrorCode.PRIVATE_ONLY);
             return;

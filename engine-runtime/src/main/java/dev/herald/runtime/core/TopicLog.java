@@ -36,9 +36,16 @@ final class TopicLog {
         this.maxMessages = maxMessages;
         this.maxAgeMs = maxAgeMs;
         this.store = store;
-        // With a durable store, offsets continue where the previous engine run stopped.
-        this.nextOffset = store == null ? 1 : store.maxPosition(key) + 1;
+        // With a durable store, offsets continue where the previous engine run stopped. After a crash its unflushed
+        // tail is unknown: skip far ahead so no position is reused, and refuse resumes into the previous run.
+        long stored = store == null ? 0 : store.maxPosition(key);
+        this.nextOffset = store != null && store.previousRunCrashed() ? stored + CRASH_GAP : stored + 1;
+        this.incompleteUpTo = store != null && store.previousRunCrashed() ? nextOffset - 1 : 0;
     }
+
+    /** Offsets skipped after a crash; more than a run can publish in one unflushed 20 ms batch. */
+    static final long CRASH_GAP = 1_000_000;
+    private final long incompleteUpTo;
 
     /** The position text of an offset on this topic: {@code b:<epoch>:<offset>}. */
     String position(long offset) {
@@ -107,6 +114,7 @@ final class TopicLog {
 
     /** The memory log does not reach back far enough (a restart): read the durable store. */
     private Replay fromStore(long since) {
+        if (since < incompleteUpTo) return new Replay(false, List.of());
         try {
             long[] oldestStored = new long[1];
             List<PgBroadcastStore.Stored> stored = store.after(key, since, oldestStored);

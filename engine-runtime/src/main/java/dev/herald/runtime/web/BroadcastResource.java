@@ -136,6 +136,7 @@ public abstract class BroadcastResource {
     }
 
     private Response authenticate(String authorization, String apikey) {
+        if (engine.closing()) return message(503, ErrorCode.REALTIME_RESTARTING.message());
         if (engine.limits().restOverLimit()) {
             engine.metrics().drop(ErrorCode.REST_TOO_MANY_REQUESTS);
             return rateLimited(ErrorCode.REST_TOO_MANY_REQUESTS);
