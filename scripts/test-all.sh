@@ -12,4 +12,7 @@ mvn -B -ntp install
 echo "== Wire suite (real realtime-js / supabase-js under Node)"
 (cd e2e && npm test)
 
+echo "== Fault suite (drops, retention, slow reader, drain and crash restarts)"
+(cd e2e && npm run test:faults)
+
 echo "== All tests passed"
