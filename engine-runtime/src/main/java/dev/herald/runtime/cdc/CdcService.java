@@ -47,10 +47,7 @@ public final class CdcService implements AutoCloseable {
     static final long LAGGING_BYTES = 64L * 1024 * 1024;
 
     /** Outcome of registering a channel's bindings: ok, or the error text for the {@code system} message. */
-    public record SubscribeResult(boolean ok, String message, Boolean recovered, int replayed) {
-        SubscribeResult(boolean ok, String message) {
-            this(ok, message, null, 0);
-        }
+    public record SubscribeResult(boolean ok, String message) {
     }
 
     /** A change kept for resume, with the table shape it was decoded with. */
@@ -277,7 +274,7 @@ public final class CdcService implements AutoCloseable {
                     : since.compareTo(changeLog.peekFirst().event().position()) >= 0 || since.equals(zero));
             if (!covered) {
                 channel.session().pushRecovery(channel, "changes", false, 0);
-                return new SubscribeResult(true, "Subscribed to PostgreSQL", false, 0);
+                return new SubscribeResult(true, "Subscribed to PostgreSQL");
             }
             SubscriptionIndex only = new SubscriptionIndex((s, e) -> {
                 throw new IllegalStateException(e);
@@ -290,7 +287,7 @@ public final class CdcService implements AutoCloseable {
             }
             // The notice goes out under the lock too, so no live change can slip in before it.
             channel.session().pushRecovery(channel, "changes", true, replayed);
-            return new SubscribeResult(true, "Subscribed to PostgreSQL", true, replayed);
+            return new SubscribeResult(true, "Subscribed to PostgreSQL");
         }
     }
 

@@ -13,8 +13,4 @@ import java.util.List;
 public record PgSubscription(Channel channel, int id, String schema, String table, ChangeEvent.Type event,
                              String filter, RowPredicate predicate, List<String> select, boolean leave, String role,
                              Principal principal, Object rowProjection) {
-
-    boolean wildcard() {
-        return table == null;
-    }
 }
