@@ -316,7 +316,7 @@ public final class CdcService implements AutoCloseable {
             if (policy) {
                 // Wildcard bindings cover tables they did not name at subscribe time; their projection is computed here.
                 Object projection = s.rowProjection() != null ? s.rowProjection() : rowAuthorizer.projection(table.schema(), table.name(), s.principal());
-                Map<String, Object> row = event.type() == ChangeEvent.Type.DELETE ? event.oldRow() : mergedRow();
+                Map<String, Object> row = event.type() == ChangeEvent.Type.DELETE ? event.oldRow() : event.rowAfter();
                 allowed = byProjection.computeIfAbsent(projection, p -> rowAuthorizer.allows(table.schema(), table.name(), p, row));
             } else if (table.rowSecurity()) {
                 // DELETEs cannot be checked against a row that is gone; their old_record is reduced to the key.
@@ -339,20 +339,13 @@ public final class CdcService implements AutoCloseable {
             List<PgRlsChecker.Group> list = new ArrayList<>(groups);
             boolean[] visible;
             try {
-                visible = rls.visible(table, mergedRow(), list);
+                visible = rls.visible(table, event.rowAfter(), list);
             } catch (SQLException ex) {
                 throw new IllegalStateException("row-level security check failed: " + ex.getMessage(), ex);
             }
             Map<PgRlsChecker.Group, Boolean> out = new HashMap<>();
             for (int i = 0; i < list.size(); i++) out.put(list.get(i), visible[i]);
             return out;
-        }
-
-        private Map<String, Object> mergedRow() {
-            if (event.oldRow().isEmpty()) return event.newRow();
-            Map<String, Object> m = new HashMap<>(event.oldRow());
-            m.putAll(event.newRow());
-            return m;
         }
     }
 

@@ -14,6 +14,18 @@ public record ChangeEvent(String schema, String table, Type type, Instant commit
 
     public enum Type { INSERT, UPDATE, DELETE }
 
+    /**
+     * The row as it is after this change: the new image with unchanged TOAST columns filled from the old image (what
+     * the payload's {@code record} shows, and what filters and policies judge). The new image itself when nothing
+     * needs filling.
+     */
+    public Map<String, Object> rowAfter() {
+        if (oldRow.isEmpty() || newRow.keySet().containsAll(oldRow.keySet())) return newRow;
+        Map<String, Object> m = new java.util.HashMap<>(oldRow);
+        m.putAll(newRow);
+        return m;
+    }
+
     /** (commit LSN of the previous transaction, LSN of this change): increasing along the stream. */
     public record StreamPosition(long lastCommitLsn, long lsn) implements Comparable<StreamPosition> {
         @Override

@@ -173,25 +173,9 @@ public final class SubscriptionIndex {
             case INSERT -> g.predicate.test(event.newRow());
             // DELETE filters see the old identity (protocol.md §3.3).
             case DELETE -> g.predicate.test(event.oldRow());
-            case UPDATE -> g.predicate.test(merged(event))
+            case UPDATE -> g.predicate.test(event.rowAfter())
                     || (g.key.leave() && !event.oldRow().isEmpty() && g.predicate.test(event.oldRow()));
         };
-    }
-
-    /** The new image with unchanged TOAST columns filled from the old image, as the payload shows it. */
-    private static Map<String, Object> merged(ChangeEvent event) {
-        if (event.oldRow().isEmpty()) return event.newRow();
-        boolean complete = true;
-        for (String k : event.oldRow().keySet()) {
-            if (!event.newRow().containsKey(k)) {
-                complete = false;
-                break;
-            }
-        }
-        if (complete) return event.newRow();
-        Map<String, Object> m = new HashMap<>(event.oldRow());
-        m.putAll(event.newRow());
-        return m;
     }
 
     private static String key(String schema, String table) {
