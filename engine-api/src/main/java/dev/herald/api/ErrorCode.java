@@ -78,7 +78,18 @@ public enum ErrorCode {
     FRAME_TOO_LARGE("FrameTooLarge", "WebSocket frame exceeds %d bytes"),
     SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
     PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
-    IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms");
+    IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms"),
+
+    // Plugin channels (ChannelSpec) and plugin REST APIs ({"error": code, "message": ...} with an HTTP status).
+    CHANNEL_TABLE_NOT_ALLOWED("ChannelTableNotAllowed", "Channel %s does not carry changes of %s"),
+    CHANNEL_BROADCAST_NOT_ALLOWED("ChannelBroadcastNotAllowed", "Broadcast is not allowed on channel %s"),
+    CHANNEL_PRESENCE_NOT_ALLOWED("ChannelPresenceNotAllowed", "Presence is not allowed on channel %s"),
+    PLUGIN_INVALID_INPUT("InvalidInput", "%s"),
+    PLUGIN_NOT_FOUND("NotFound", "%s"),
+    PLUGIN_FORBIDDEN("Forbidden", "%s"),
+    PLUGIN_CONFLICT("Conflict", "%s"),
+    PLUGIN_UNAVAILABLE("Unavailable", "%s"),
+    PLUGIN_HOOK_FAILED("PluginHookFailed", "A table hook of plugin %s failed: %s");
 
     private final String code;
     private final String message;

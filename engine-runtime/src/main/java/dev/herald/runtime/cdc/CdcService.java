@@ -210,14 +210,24 @@ public final class CdcService implements AutoCloseable {
             if (last != null && e.position().compareTo(last) <= 0) continue;
             lastDelivered = e.position();
             boolean bound = index.hasBindingsFor(e.schema(), e.table());
-            if (!bound && replayMaxMessages == 0) continue;
-            TableInfo table = catalog.table(e.schema(), e.table()).orElse(null);
-            if (table == null) continue;
-            synchronized (dispatchLock) {
-                if (replayMaxMessages > 0) logChange(table, e);
-                if (bound) index.dispatch(table, e, new RowGate(table, e)::allows);
+            TableInfo table = bound || replayMaxMessages > 0 ? catalog.table(e.schema(), e.table()).orElse(null) : null;
+            if (table != null) {
+                synchronized (dispatchLock) {
+                    if (replayMaxMessages > 0) logChange(table, e);
+                    if (bound) index.dispatch(table, e, new RowGate(table, e)::allows);
+                }
             }
+            // Plugin hooks run after fan-out and before the batch is acknowledged: at least once.
+            java.util.function.Consumer<ChangeEvent> after = afterFanOut;
+            if (after != null) after.accept(e);
         }
+    }
+
+    private volatile java.util.function.Consumer<ChangeEvent> afterFanOut;
+
+    /** Something to run for every change after subscribers got it (plugin table hooks); set before {@link #start()}. */
+    public void afterFanOut(java.util.function.Consumer<ChangeEvent> listener) {
+        this.afterFanOut = listener;
     }
 
     private void logChange(TableInfo table, ChangeEvent e) {

@@ -63,6 +63,10 @@ public final class HeraldConfig {
     public static final String CDC_TABLES = "herald.cdc.tables";
     public static final String CDC_POLL_INTERVAL_MS = "herald.cdc.poll-interval-ms";
     public static final String CDC_OFFSET_FLUSH_MS = "herald.cdc.offset-flush-ms";
+    /** Prefix of every plugin key: {@code herald.plugins.<id>.<key>}. */
+    public static final String PLUGINS_PREFIX = "herald.plugins.";
+    public static final String PLUGINS_DIR = "herald.plugins.dir";
+    public static final String PLUGINS_CLOSE_DEADLINE_MS = "herald.plugins.close-deadline-ms";
 
     private final String httpHost;
     private final int httpPort;
@@ -99,8 +103,24 @@ public final class HeraldConfig {
     private final java.util.List<String> cdcTables;
     private final long cdcPollIntervalMs;
     private final long cdcOffsetFlushMs;
+    private final Path pluginsDir;
+    private final long pluginsCloseDeadlineMs;
+    private final Map<String, PluginEntry> pluginEntries;
+
+    /**
+     * One configured value under {@code herald.plugins.}: where it came from (for messages) and its text.
+     *
+     * @param shownAs the key as the operator wrote it, e.g. {@code HERALD_PLUGINS_NOTES_MAX_LENGTH}
+     * @param value the value
+     */
+    public record PluginEntry(String shownAs, String value) {
+    }
 
     private HeraldConfig(Source s) {
+        String dir = s.string(PLUGINS_DIR, null);
+        pluginsDir = dir == null ? null : Path.of(dir);
+        pluginsCloseDeadlineMs = s.integer(PLUGINS_CLOSE_DEADLINE_MS, 5_000, 0, 600_000);
+        pluginEntries = s.pluginEntries();
         httpHost = s.string(HTTP_HOST, "127.0.0.1");
         httpPort = (int) s.integer(HTTP_PORT, 4000, 0, 65535);
         jwtSecret = s.string(JWT_SECRET, null);
@@ -235,6 +255,17 @@ public final class HeraldConfig {
     public long cdcPollIntervalMs() { return cdcPollIntervalMs; }
     public long cdcOffsetFlushMs() { return cdcOffsetFlushMs; }
 
+    /** A folder whose {@code *.jar} files are loaded as plugins, or null. */
+    public Path pluginsDir() { return pluginsDir; }
+    public long pluginsCloseDeadlineMs() { return pluginsCloseDeadlineMs; }
+
+    /**
+     * Every configured value under {@code herald.plugins.} except Herald's own ({@code dir}, {@code close-deadline-ms}),
+     * keyed by the environment-variable form of the key (so {@code herald.plugins.a.b-c} and
+     * {@code HERALD_PLUGINS_A_B_C} are one key); system properties win over the environment, which wins over the file.
+     */
+    public Map<String, PluginEntry> pluginEntries() { return pluginEntries; }
+
     /** The environment variable that carries a key, e.g. {@code HERALD_WS_IDLE_TIMEOUT_MS}. */
     public static String envName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
@@ -307,6 +338,23 @@ public final class HeraldConfig {
                 throw new ConfigException(describe(key) + ": '" + v + "' must be a lower-case PostgreSQL identifier (a-z, 0-9, _)");
             }
             return v;
+        }
+
+        Map<String, PluginEntry> pluginEntries() {
+            Map<String, PluginEntry> out = new java.util.TreeMap<>();
+            String envPrefix = envName(PLUGINS_PREFIX);
+            java.util.Set<String> own = java.util.Set.of(envName(PLUGINS_DIR), envName(PLUGINS_CLOSE_DEADLINE_MS));
+            file.forEach((k, v) -> {
+                if (k.startsWith(PLUGINS_PREFIX)) out.put(envName(k), new PluginEntry(k + " (in " + fileName + ")", v));
+            });
+            env.forEach((k, v) -> {
+                if (k.startsWith(envPrefix)) out.put(k, new PluginEntry(k, v.trim()));
+            });
+            for (String k : sysProps.stringPropertyNames()) {
+                if (k.startsWith(PLUGINS_PREFIX)) out.put(envName(k), new PluginEntry(k, sysProps.getProperty(k).trim()));
+            }
+            own.forEach(out::remove);
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         String describe(String key) {

@@ -17,6 +17,8 @@ public final class Channel {
     private final boolean ack;
     private final String presenceKey;
     private final ArrayNode postgresChanges;
+    private ArrayNode subscribedChanges;
+    private dev.herald.runtime.plugin.PluginChannels.Rules rules;
     private volatile boolean presenceEnabled;
     /** Read rights; always true on public channels, decided by policy on private ones. */
     private volatile boolean broadcastRead = true;
@@ -52,6 +54,15 @@ public final class Channel {
     public boolean presenceEnabled() { return presenceEnabled; }
     public Claims claims() { return claims; }
     public ArrayNode postgresChanges() { return postgresChanges; }
+    /** The bindings as subscribed: the client's, with plugin default filters filled in (same ids). */
+    public ArrayNode subscribedChanges() { return subscribedChanges != null ? subscribedChanges : postgresChanges; }
+    /** The plugin rules of this channel, or null when no plugin declares it. */
+    public dev.herald.runtime.plugin.PluginChannels.Rules rules() { return rules; }
+
+    void pluginRules(dev.herald.runtime.plugin.PluginChannels.Rules rules, ArrayNode subscribed) {
+        this.rules = rules;
+        this.subscribedChanges = subscribed;
+    }
     public RealtimeSession session() { return session; }
 
     void enablePresence() { presenceEnabled = true; }

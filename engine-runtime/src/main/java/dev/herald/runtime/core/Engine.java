@@ -17,6 +17,9 @@ import dev.herald.runtime.limits.LimitSettings;
 import dev.herald.runtime.policy.ChannelAuthorizer;
 import dev.herald.runtime.policy.PolicyFile;
 import dev.herald.runtime.policy.RowAuthorizer;
+import dev.herald.runtime.policy.Principals;
+import dev.herald.runtime.plugin.EnginePluginContext;
+import dev.herald.runtime.plugin.PluginHost;
 import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.runtime.protocol.Json;
@@ -65,19 +68,34 @@ public final class Engine implements AutoCloseable {
     private final AutoCloseable embeddedDatabase;
     private final CdcService cdc;
 
+    private final PluginHost plugins;
+
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes) {
-        this(config, jwtSecret, startupNotes, null, null);
+        this(config, jwtSecret, startupNotes, null, null, PluginHost.of(config, List.of()));
     }
 
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase) {
+        this(config, jwtSecret, startupNotes, database, embeddedDatabase, PluginHost.of(config, List.of()));
+    }
+
+    Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase, PluginHost plugins) {
         this.config = config;
         this.verifier = new JwtVerifier(new AuthSettings(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtJwksUrl(),
                 config.jwtJwksFile(), config.jwtClockSkewSeconds(), config.jwtAudience(), config.jwtIssuer(), Clock.systemUTC()));
         this.startupNotes = List.copyOf(startupNotes);
         this.limits = new Limits(LimitSettings.fromConfig(config), System::currentTimeMillis);
         PolicyFile policies = config.policyFile() == null ? PolicyFile.defaults() : PolicyFile.load(config.policyFile());
-        this.channelAuthorizer = new ChannelAuthorizer(policies.channelPolicies());
-        this.rowAuthorizer = new RowAuthorizer(policies.rowPolicies());
+        this.database = database;
+        this.plugins = plugins;
+        plugins.metrics(metrics);
+        // Plugins start before the authorisers are built: their policies join the policy file's.
+        plugins.start(EnginePluginContext.factory(plugins, new PluginSide()));
+        List<dev.herald.api.policy.ChannelPolicy> channelPolicies = new java.util.ArrayList<>(policies.channelPolicies());
+        channelPolicies.addAll(plugins.channelPolicies());
+        List<dev.herald.api.policy.RowPolicy> rowPolicies = new java.util.ArrayList<>(policies.rowPolicies());
+        rowPolicies.addAll(plugins.rowPolicies());
+        this.channelAuthorizer = new ChannelAuthorizer(channelPolicies);
+        this.rowAuthorizer = new RowAuthorizer(rowPolicies);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "herald-timers");
             t.setDaemon(true);
@@ -86,7 +104,6 @@ public final class Engine implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         long sweep = Math.max(250, Math.min(5_000, config.wsIdleTimeoutMs() / 4));
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
-        this.database = database;
         this.embeddedDatabase = embeddedDatabase;
         PgBroadcastStore store = null;
         if (database != null && config.replayStore().equals("postgres") && config.replayMaxMessages() > 0) {
@@ -100,16 +117,84 @@ public final class Engine implements AutoCloseable {
         this.replayStore = store;
         this.epoch = store != null ? store.epoch()
                 : Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(new java.security.SecureRandom().nextInt() & 0xFFFF);
-        this.cdc = database == null ? null : new CdcService(database,
+        List<String> cdcTables = new java.util.ArrayList<>(config.cdcTables());
+        for (String t : plugins.publishedTables()) if (!cdcTables.contains(t)) cdcTables.add(t);
+        this.cdc = database == null || !config.cdcEnabled() ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
-                config.cdcTables(), metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
+                cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
     }
 
     /** Starts change capture (prepares the schema and publication first). */
     void startCdc() throws java.sql.SQLException {
-        if (cdc != null) cdc.start();
+        if (cdc == null) return;
+        if (plugins.hasHooks()) cdc.afterFanOut(plugins::onChange);
+        cdc.start();
+    }
+
+    /** The plugins of this engine. */
+    public PluginHost plugins() { return plugins; }
+
+    /** What plugins reach of the engine (see {@link EnginePluginContext}). */
+    private final class PluginSide implements EnginePluginContext.Engineside {
+        @Override
+        public void broadcast(String topic, boolean privateChannel, String event, JsonNode payload) {
+            publishServerBroadcast(new TopicKey(privateChannel, topic), event, payload);
+        }
+
+        @Override
+        public java.util.Map<String, List<java.util.Map<String, Object>>> presence(String topic, boolean privateChannel) {
+            PresenceTracker tracker = Engine.this.presence.get(new TopicKey(privateChannel, topic));
+            java.util.Map<String, List<java.util.Map<String, Object>>> out = new java.util.LinkedHashMap<>();
+            if (tracker == null) return out;
+            tracker.state().fields().forEachRemaining(e -> {
+                List<java.util.Map<String, Object>> metas = new java.util.ArrayList<>();
+                for (JsonNode m : e.getValue().path("metas")) {
+                    metas.add(Json.MAPPER.convertValue(m, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() { }));
+                }
+                out.put(e.getKey(), List.copyOf(metas));
+            });
+            return out;
+        }
+
+        @Override
+        public Principal principal(String authorization, String apikey) {
+            try {
+                return Principals.of(authenticateRest(authorization, apikey));
+            } catch (TokenException e) {
+                metrics.drop(ErrorCode.REST_UNAUTHORIZED);
+                throw EnginePluginContext.unauthorized(e.getMessage());
+            }
+        }
+
+        @Override
+        public Principal verify(String jwt) {
+            try {
+                return Principals.of(verifier.verify(jwt));
+            } catch (TokenException e) {
+                throw EnginePluginContext.unauthorized(e.getMessage());
+            }
+        }
+
+        @Override
+        public javax.sql.DataSource dataSource() {
+            return database == null ? null : database.dataSource();
+        }
+
+        @Override
+        public boolean pluginEnabled(String id) {
+            return plugins.isEnabled(id);
+        }
+    }
+
+    /** Publishes a message from the server itself (plugins): no write policy applies. */
+    public void publishServerBroadcast(TopicKey key, String event, JsonNode payload) {
+        ObjectNode message = Json.object();
+        message.set("payload", payload);
+        message.put("event", event);
+        message.put("type", "broadcast");
+        limits.eventsOverLimit(1 + publishBroadcast(key, message, null, null));
     }
 
     /** The postgres_changes feature, or null when change capture is disabled. */
@@ -326,6 +411,7 @@ public final class Engine implements AutoCloseable {
         for (RealtimeSession s : sessions) s.close(1012, "service restart");
         scheduler.shutdownNow();
         if (cdc != null) cdc.close();
+        plugins.close(config.pluginsCloseDeadlineMs());
         if (replayStore != null) replayStore.close();
         if (database != null) database.close();
         if (embeddedDatabase != null) {

@@ -4,6 +4,7 @@ import dev.herald.runtime.auth.SecretStore;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.db.Database;
+import dev.herald.runtime.plugin.PluginHost;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -45,11 +46,14 @@ public final class EngineBootstrap {
             notes.add("anon key: " + SecretStore.mintKey(secret, "anon", Duration.ofDays(3650)));
             notes.add("service_role key: " + SecretStore.mintKey(secret, "service_role", Duration.ofDays(3650)));
         }
+        PluginHost plugins = PluginHost.discover(config);
+        plugins.init();
         Database database = null;
         AutoCloseable embedded = null;
-        if (config.cdcEnabled()) {
+        if (config.cdcEnabled() || plugins.needsDatabase()) {
             if (config.dbUrl() == null) {
                 if (hosting == Hosting.CONTAINER) {
+                    plugins.close(config.pluginsCloseDeadlineMs());
                     throw new ConfigException(HeraldConfig.envName(HeraldConfig.DB_URL) + " (" + HeraldConfig.DB_URL
                             + ") must be set when Herald runs inside an application server (there is no embedded PostgreSQL there)");
                 }
@@ -63,11 +67,20 @@ public final class EngineBootstrap {
         }
         Engine engine;
         try {
-            engine = new Engine(config, secret, notes, database, embedded);
-        } catch (dev.herald.runtime.policy.PolicyFileException e) {
+            if (database != null && plugins.needsDatabase()) {
+                // Herald's schema first (plugin histories live in it), then each plugin's tables.
+                database.migrate();
+                plugins.migrate(database.dataSource());
+            }
+            engine = new Engine(config, secret, notes, database, embedded, plugins);
+        } catch (RuntimeException e) {
+            plugins.close(config.pluginsCloseDeadlineMs());
             if (database != null) database.close();
             closeQuietly(embedded);
-            throw new ConfigException("Invalid value for " + HeraldConfig.envName(HeraldConfig.POLICY_FILE) + ": " + e.getMessage());
+            if (e instanceof dev.herald.runtime.policy.PolicyFileException) {
+                throw new ConfigException("Invalid value for " + HeraldConfig.envName(HeraldConfig.POLICY_FILE) + ": " + e.getMessage());
+            }
+            throw e;
         }
         try {
             engine.startCdc();

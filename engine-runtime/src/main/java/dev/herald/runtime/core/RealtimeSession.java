@@ -2,12 +2,14 @@ package dev.herald.runtime.core;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.auth.TokenException;
 import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.limits.Limits;
+import dev.herald.runtime.plugin.PluginChannels;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Principal;
@@ -233,10 +235,30 @@ public final class RealtimeSession {
                 return;
             }
         }
+        PluginChannels.Rules rules = engine.plugins().channels().isEmpty() ? null : engine.plugins().channels().rulesFor(name, Principals.of(claims));
+        ArrayNode subscribed = join.postgresChanges();
+        if (rules != null && !subscribed.isEmpty()) {
+            subscribed = Json.NODES.arrayNode();
+            for (JsonNode b : join.postgresChanges()) {
+                String schema = b.path("schema").asText("public");
+                String table = b.path("table").asText("*");
+                if (!rules.allowsTable(schema, table)) {
+                    engine.metrics().drop(ErrorCode.CHANNEL_TABLE_NOT_ALLOWED);
+                    replyError(m, ErrorCode.CHANNEL_TABLE_NOT_ALLOWED.reason(name, schema + "." + table));
+                    return;
+                }
+                ObjectNode effective = ((ObjectNode) b).deepCopy();
+                String filter = rules.defaultFilter(schema, table);
+                // The reply echoes the client's own binding (realtime-js compares it); only the subscription is narrowed.
+                if (filter != null && b.path("filter").asText("").isEmpty()) effective.put("filter", filter);
+                subscribed.add(effective);
+            }
+        }
         String joinRef = m.joinRef() != null ? m.joinRef() : m.ref();
         String presenceKey = join.presenceKey().isEmpty() ? UUID.randomUUID().toString() : join.presenceKey();
         Channel ch = new Channel(this, new TopicKey(join.isPrivate(), name), joinRef, join, presenceKey, claims);
         ch.readRights(broadcastRead, presenceRead);
+        if (rules != null) ch.pluginRules(rules, subscribed);
         channels.put(topic, ch);
         if (!countedAsUser) {
             countedAsUser = true;
@@ -248,7 +270,7 @@ public final class RealtimeSession {
         scheduleExpiry(ch);
         if (!ch.postgresChanges().isEmpty() && engine.cdc() != null && join.waitForPostgres()) {
             // postgres_changes_options.wait: the reply waits until the bindings are live (protocol.md §3.10).
-            engine.cdc().subscribe(ch, claims, ch.postgresChanges(), join.resumeChanges())
+            engine.cdc().subscribe(ch, claims, ch.subscribedChanges(), join.resumeChanges())
                     .orTimeout(join.waitTimeoutMs(), TimeUnit.MILLISECONDS)
                     .whenComplete((result, error) -> joinedAfterWait(ch, m, join, result, error));
             return;
@@ -321,7 +343,7 @@ public final class RealtimeSession {
             pushPostgresSystem(ch, false, ErrorCode.POSTGRES_CHANGES_DISABLED.message());
             return;
         }
-        engine.cdc().subscribe(ch, claims, ch.postgresChanges(), resumeFrom).whenComplete((result, error) -> postgresSubscribed(ch, claims, result, error));
+        engine.cdc().subscribe(ch, claims, ch.subscribedChanges(), resumeFrom).whenComplete((result, error) -> postgresSubscribed(ch, claims, result, error));
     }
 
     private synchronized void postgresSubscribed(Channel ch, Claims claims, CdcService.SubscribeResult result, Throwable error) {
@@ -440,6 +462,11 @@ public final class RealtimeSession {
     // ---- broadcast ----------------------------------------------------------------------------------------------
 
     private void broadcast(Channel ch, InboundMessage m) {
+        if (ch.rules() != null && !ch.rules().spec().broadcast()) {
+            engine.metrics().drop(ErrorCode.CHANNEL_BROADCAST_NOT_ALLOWED);
+            if (ch.ack()) reply(m, "error", reason(ErrorCode.CHANNEL_BROADCAST_NOT_ALLOWED.reason(ch.subTopic())));
+            return;
+        }
         if (ch.isPrivate()) {
             if (ch.broadcastWrite() == null) ch.broadcastWrite(engine.channelAuthorizer().allowed(ChannelAction.BROADCAST_WRITE, ch.subTopic(), Principals.of(ch.claims())));
             if (!ch.broadcastWrite()) {
@@ -510,6 +537,11 @@ public final class RealtimeSession {
         PresenceTracker tracker = engine.presence(ch.key());
         switch (event) {
             case "track" -> {
+                if (ch.rules() != null && !ch.rules().spec().presence()) {
+                    engine.metrics().drop(ErrorCode.CHANNEL_PRESENCE_NOT_ALLOWED);
+                    reply(m, "error", reason(ErrorCode.CHANNEL_PRESENCE_NOT_ALLOWED.reason(ch.subTopic())));
+                    return;
+                }
                 JsonNode meta = payload.has("payload") && !payload.get("payload").isNull() ? payload.get("payload") : Json.object();
                 if (!meta.isObject()) {
                     reply(m, "error", reason(ErrorCode.PRESENCE_PAYLOAD_NOT_MAP.reason()));

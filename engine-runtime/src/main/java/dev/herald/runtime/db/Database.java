@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * The PostgreSQL database Herald works with: the user's tables, and Herald's own schema {@code herald} whose tables
@@ -55,14 +54,7 @@ public final class Database implements AutoCloseable {
 
     /** Creates or upgrades Herald's own schema. */
     public void migrate() {
-        Flyway.configure()
-                .dataSource(pool)
-                .schemas(SCHEMA)
-                .createSchemas(true)
-                .table("schema_history")
-                .locations("classpath:db/herald")
-                .load()
-                .migrate();
+        SchemaMigrations.migrate(pool, "db/herald", "schema_history", SCHEMA, Database.class.getClassLoader());
     }
 
     /**

@@ -1,0 +1,73 @@
+package dev.herald.api.plugin;
+
+import dev.herald.api.policy.Principal;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.ws.rs.NotAuthorizedException;
+import jakarta.ws.rs.core.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * What the engine offers one plugin, from {@link PluginFactory#postInit} until {@link PluginFactory#close}.
+ * Thread-safe: every method may be called from any thread, including REST and hook threads.
+ */
+public interface PluginContext {
+
+    /** The plugin's configuration. */
+    PluginConfig config();
+
+    /**
+     * Herald's PostgreSQL (the database that holds the plugin's tables), a pooled data source. Connections must be
+     * closed promptly; the pool is shared with the engine.
+     */
+    DataSource dataSource();
+
+    /**
+     * A Hibernate-backed factory for the plugin's {@link PluginFactory#entityClasses()} over {@link #dataSource()},
+     * built on first use (building takes about a second). {@link IllegalStateException} when the plugin declared no
+     * entity classes.
+     */
+    EntityManagerFactory entityManagerFactory();
+
+    /**
+     * Publishes a server broadcast to every client joined to {@code topic} (the name given to
+     * {@code supabase.channel(name)}), as if sent through Herald's REST broadcast endpoint by the service role:
+     * delivered in publish order per topic, at most once, to the clients joined at that moment (and kept for resume).
+     *
+     * @param topic the channel's sub-topic, without {@code realtime:}
+     * @param privateChannel whether the message goes to the private channel of that name (clients that joined with
+     *                       {@code config.private: true}) or the public one
+     * @param event the broadcast event name the client listens for
+     * @param payload a JSON-serialisable value: maps, lists, strings, numbers, booleans, null, records
+     */
+    void broadcast(String topic, boolean privateChannel, String event, Object payload);
+
+    /**
+     * The presence state of a channel at this instant: presence key → the metas tracked under it (each including
+     * {@code phx_ref}). Empty when nobody is tracked.
+     */
+    Map<String, List<Map<String, Object>>> presence(String topic, boolean privateChannel);
+
+    /**
+     * Verifies the caller of a REST request: {@code Authorization: Bearer <jwt>} or the {@code apikey} header.
+     *
+     * @throws NotAuthorizedException with a JSON body naming the error code when the token is missing or invalid
+     */
+    Principal principal(HttpHeaders headers);
+
+    /** Verifies a raw JWT the same way. */
+    Principal verify(String jwt);
+
+    /** Whether the plugin with this id is installed and enabled (for optional integrations between plugins). */
+    boolean pluginEnabled(String id);
+
+    /**
+     * Another plugin's published service, e.g. the analytics plugin's usage recorder, or null when that plugin is
+     * absent or publishes no such service. Services are published with {@link #publish}.
+     */
+    <T> T service(Class<T> type);
+
+    /** Publishes a service other plugins can look up with {@link #service(Class)}; the type should live in an API jar both share. */
+    <T> void publish(Class<T> type, T service);
+}

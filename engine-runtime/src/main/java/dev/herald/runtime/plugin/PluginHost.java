@@ -1,0 +1,440 @@
+package dev.herald.runtime.plugin;
+
+import dev.herald.api.ErrorCode;
+import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.PluginContext;
+import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.RowChange;
+import dev.herald.api.plugin.SocketEndpoint;
+import dev.herald.api.plugin.TableHook;
+import dev.herald.api.plugin.Tables;
+import dev.herald.api.policy.ChannelPolicy;
+import dev.herald.api.policy.RowPolicy;
+import dev.herald.runtime.cdc.ChangeEvent;
+import dev.herald.runtime.config.ConfigException;
+import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.db.SchemaMigrations;
+import dev.herald.runtime.metrics.HeraldMetrics;
+import dev.herald.runtime.policy.TopicPattern;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugins of one engine: finds them, checks their configuration, orders them by dependency, runs their
+ * lifecycle and holds what they contribute. Lifecycle methods are called from one thread (the boot, the stop); the
+ * contributions are read-only afterwards and safe to use from any thread.
+ */
+public final class PluginHost {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
+    private static final Pattern ID = Pattern.compile("[a-z][a-z0-9]{0,31}");
+    private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_$]*\\.[a-z_][a-z0-9_$]*");
+    private static final Set<String> RESERVED_IDS = Set.of("dir", "close");
+
+    /** What the admin console shows about one plugin. */
+    public record Info(String id, String version, String description, boolean enabled, List<String> tables, List<String> channels,
+                       Map<String, String> settings) {
+    }
+
+    /** A plugin's WebSocket endpoint, with the id that places it at {@code /plugins/<id>/<path>}. */
+    public record Socket(String pluginId, SocketEndpoint endpoint) {
+        public String fullPath() {
+            return "/plugins/" + pluginId + "/" + endpoint.path();
+        }
+    }
+
+    static final class Loaded {
+        final PluginFactory factory;
+        final PluginSettings settings;
+        Tables tables;
+        boolean initialised;
+        boolean started;
+
+        Loaded(PluginFactory factory, PluginSettings settings) {
+            this.factory = factory;
+            this.settings = settings;
+        }
+
+        String id() {
+            return factory.id();
+        }
+    }
+
+    private final HeraldConfig config;
+    private final List<Loaded> ordered;
+    private final List<Info> disabled = new ArrayList<>();
+    private final ClassLoader loader;
+    private final List<String> publishedTables = new ArrayList<>();
+    private final List<ChannelPolicy> channelPolicies = new ArrayList<>();
+    private final List<RowPolicy> rowPolicies = new ArrayList<>();
+    private final Map<String, List<TableHook>> hooks = new HashMap<>();
+    private final Map<String, String> hookOwners = new HashMap<>();
+    private final Map<String, Object> restRoots = new HashMap<>();
+    private final List<Socket> sockets = new ArrayList<>();
+    private final List<PluginChannels.Declared> channels = new ArrayList<>();
+    private PluginChannels channelView = PluginChannels.none();
+    private volatile HeraldMetrics metrics;
+    private final Map<String, PluginContext> contexts = new HashMap<>();
+    private boolean closed;
+
+    /** Finds the plugins on Herald's class path and in {@code herald.plugins.dir}. */
+    public static PluginHost discover(HeraldConfig config) {
+        ClassLoader parent = PluginHost.class.getClassLoader();
+        ClassLoader loader = config.pluginsDir() == null ? parent : folderLoader(config.pluginsDir(), parent);
+        List<PluginFactory> found = new ArrayList<>();
+        try {
+            ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
+        } catch (java.util.ServiceConfigurationError e) {
+            throw new ConfigException("Cannot load a plugin: " + e.getMessage());
+        }
+        return new PluginHost(config, found, loader);
+    }
+
+    /** A host over the given factories (tests and embedders). */
+    public static PluginHost of(HeraldConfig config, List<PluginFactory> factories) {
+        return new PluginHost(config, factories, PluginHost.class.getClassLoader());
+    }
+
+    private static ClassLoader folderLoader(Path dir, ClassLoader parent) {
+        if (!Files.isDirectory(dir)) {
+            throw new ConfigException("Invalid value for " + HeraldConfig.envName(HeraldConfig.PLUGINS_DIR) + " (" + HeraldConfig.PLUGINS_DIR
+                    + "): '" + dir + "' is not a folder");
+        }
+        List<URL> jars = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) jars.add(p.toUri().toURL());
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read the plugins folder '" + dir + "': " + e.getMessage());
+        }
+        jars.forEach(j -> LOG.info("plugin jar {}", j));
+        return new URLClassLoader("herald-plugins", jars.toArray(URL[]::new), parent);
+    }
+
+    private PluginHost(HeraldConfig config, List<PluginFactory> found, ClassLoader loader) {
+        this.config = config;
+        this.loader = loader;
+        Map<String, PluginFactory> byId = new LinkedHashMap<>();
+        for (PluginFactory f : found) {
+            String id = f.id();
+            if (id == null || !ID.matcher(id).matches() || RESERVED_IDS.contains(id)) {
+                throw new ConfigException("Plugin " + f.getClass().getName() + " has the invalid id '" + id
+                        + "' (lower-case letters and digits, starting with a letter; 'dir' and 'close' are reserved)");
+            }
+            PluginFactory other = byId.putIfAbsent(id, f);
+            if (other != null) {
+                throw new ConfigException("Two plugins have the id '" + id + "': " + other.getClass().getName() + " and " + f.getClass().getName());
+            }
+        }
+        // Group configured values by plugin id: HERALD_PLUGINS_<ID>_<KEY>.
+        Map<String, Map<String, HeraldConfig.PluginEntry>> byPlugin = new HashMap<>();
+        String prefix = HeraldConfig.envName(HeraldConfig.PLUGINS_PREFIX);
+        config.pluginEntries().forEach((envKey, entry) -> {
+            String rest = envKey.substring(prefix.length());
+            int cut = rest.indexOf('_');
+            String id = (cut < 0 ? rest : rest.substring(0, cut)).toLowerCase(Locale.ROOT);
+            String key = cut < 0 ? "" : rest.substring(cut + 1);
+            byPlugin.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(key, entry);
+        });
+        Map<String, Boolean> enabled = new HashMap<>();
+        for (var e : byPlugin.entrySet()) {
+            String id = e.getKey();
+            HeraldConfig.PluginEntry flag = e.getValue().remove("ENABLED");
+            if (flag != null) {
+                if (!flag.value().equalsIgnoreCase("true") && !flag.value().equalsIgnoreCase("false")) {
+                    throw new ConfigException("Invalid value for " + flag.shownAs() + ": '" + flag.value() + "' is not true or false");
+                }
+                enabled.put(id, Boolean.parseBoolean(flag.value()));
+            }
+            if (!byId.containsKey(id)) {
+                if (flag != null && Boolean.parseBoolean(flag.value())) {
+                    throw new ConfigException("Plugin '" + id + "' is enabled by " + flag.shownAs() + " but is not installed. Installed plugins: "
+                            + (byId.isEmpty() ? "none" : String.join(", ", byId.keySet()))
+                            + (config.pluginsDir() == null ? " (no plugins folder configured: " + HeraldConfig.envName(HeraldConfig.PLUGINS_DIR) + ")"
+                            : " (plugins folder " + config.pluginsDir() + ")"));
+                }
+                if (!e.getValue().isEmpty()) {
+                    throw new ConfigException("Unknown configuration key " + e.getValue().values().iterator().next().shownAs()
+                            + ": there is no plugin '" + id + "'. Installed plugins: " + (byId.isEmpty() ? "none" : String.join(", ", byId.keySet())));
+                }
+            }
+        }
+        Map<String, Loaded> active = new LinkedHashMap<>();
+        for (PluginFactory f : byId.values()) {
+            boolean on = enabled.getOrDefault(f.id(), true);
+            LOG.info("plugin {} {} found{}{}", f.id(), f.version(), on ? "" : " (disabled by configuration)",
+                    f.description().isEmpty() ? "" : ": " + f.description());
+            if (!on) {
+                disabled.add(new Info(f.id(), f.version(), f.description(), false, List.of(), List.of(), Map.of()));
+                continue;
+            }
+            List<dev.herald.api.plugin.ConfigKey> keys = f.configKeys() == null ? List.of() : f.configKeys();
+            active.put(f.id(), new Loaded(f, new PluginSettings(f.id(), keys, byPlugin.getOrDefault(f.id(), Map.of()))));
+        }
+        this.ordered = order(active, byId.keySet());
+    }
+
+    /** Dependencies first; among independent plugins, discovery order. */
+    private static List<Loaded> order(Map<String, Loaded> active, Set<String> installed) {
+        for (Loaded l : active.values()) {
+            for (String dep : l.factory.dependsOn()) {
+                if (!active.containsKey(dep)) {
+                    throw new ConfigException("Plugin '" + l.id() + "' depends on '" + dep + "', which is "
+                            + (installed.contains(dep) ? "disabled (" + HeraldConfig.envName(HeraldConfig.PLUGINS_PREFIX + dep + ".enabled") + "=false)" : "not installed"));
+                }
+            }
+        }
+        List<Loaded> out = new ArrayList<>();
+        Set<String> done = new LinkedHashSet<>();
+        for (Loaded l : active.values()) visit(l, active, done, new ArrayList<>(), out);
+        return Collections.unmodifiableList(out);
+    }
+
+    private static void visit(Loaded l, Map<String, Loaded> active, Set<String> done, List<String> path, List<Loaded> out) {
+        if (done.contains(l.id())) return;
+        if (path.contains(l.id())) {
+            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(l.id()), path.size()));
+            cycle.add(l.id());
+            throw new ConfigException("Plugin dependency cycle: " + String.join(" -> ", cycle));
+        }
+        path.add(l.id());
+        for (String dep : l.factory.dependsOn().stream().sorted().toList()) visit(active.get(dep), active, done, path, out);
+        path.remove(path.size() - 1);
+        done.add(l.id());
+        out.add(l);
+    }
+
+    /** The enabled plugins' ids in start order. */
+    public List<String> ids() {
+        return ordered.stream().map(Loaded::id).toList();
+    }
+
+    public boolean isEnabled(String id) {
+        return ordered.stream().anyMatch(l -> l.id().equals(id));
+    }
+
+    /** Calls every plugin's {@code init} in dependency order and reads its tables. */
+    public void init() {
+        for (Loaded l : ordered) {
+            try {
+                l.factory.init(l.settings);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ConfigException("Plugin '" + l.id() + "' refused to start: " + message(e));
+            }
+            l.initialised = true;
+            l.tables = l.factory.tables();
+            if (l.tables != null) {
+                for (String t : l.tables.published()) {
+                    if (!TABLE.matcher(l.tables.schema() + "." + t).matches()) {
+                        throw new ConfigException("Plugin '" + l.id() + "' publishes the invalid table name '" + t + "'");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether any enabled plugin has tables (and so needs Herald's database). */
+    public boolean needsDatabase() {
+        return ordered.stream().anyMatch(l -> l.tables != null || !l.factory.entityClasses().isEmpty());
+    }
+
+    /** The first plugin that needs a database, for messages. */
+    public String firstNeedingDatabase() {
+        return ordered.stream().filter(l -> l.tables != null).map(Loaded::id).findFirst().orElse(null);
+    }
+
+    /** Applies every plugin's migrations, in dependency order, each with its own history. */
+    public void migrate(DataSource dataSource) {
+        for (Loaded l : ordered) {
+            if (l.tables == null) continue;
+            try {
+                int applied = SchemaMigrations.migrate(dataSource, l.tables.migrations(), "plugin_" + l.id() + "_history", l.tables.schema(),
+                        l.factory.getClass().getClassLoader());
+                LOG.info("plugin {}: {} migration(s) applied from {}", l.id(), applied, l.tables.migrations());
+            } catch (RuntimeException e) {
+                throw new ConfigException("Plugin '" + l.id() + "': migration failed: " + message(e));
+            }
+            for (String t : l.tables.published()) publishedTables.add(l.tables.schema() + "." + t);
+        }
+    }
+
+    /** Tables plugins publish ({@code schema.table}), for Herald's publication. */
+    public List<String> publishedTables() {
+        return List.copyOf(publishedTables);
+    }
+
+    /** Calls {@code postInit} in dependency order and collects the contributions. */
+    public void start(Function<String, PluginContext> contexts) {
+        for (Loaded l : ordered) {
+            PluginFactory f = l.factory;
+            try {
+                PluginContext context = contexts.apply(l.id());
+                this.contexts.put(l.id(), context);
+                f.postInit(context);
+                l.started = true;
+                channelPolicies.addAll(f.channelPolicies());
+                rowPolicies.addAll(f.rowPolicies());
+                for (ChannelSpec spec : f.channels()) {
+                    TopicPattern pattern;
+                    try {
+                        pattern = TopicPattern.compile(spec.topicPattern());
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("Plugin '" + l.id() + "' declares the invalid channel pattern '" + spec.topicPattern() + "': " + e.getMessage());
+                    }
+                    for (String t : spec.tables()) {
+                        if (!TABLE.matcher(t).matches()) throw new ConfigException("Plugin '" + l.id() + "': channel " + spec.topicPattern()
+                                + " names '" + t + "', expected schema.table");
+                    }
+                    channels.add(new PluginChannels.Declared(l.id(), pattern, spec));
+                }
+                for (TableHook h : f.hooks()) {
+                    String table = h.schema() + "." + h.table();
+                    if (l.tables == null || !publishedTables.contains(table) || !l.tables.published().contains(h.table())) {
+                        throw new ConfigException("Plugin '" + l.id() + "' hooks " + table + ", which is not one of its published tables");
+                    }
+                    hooks.computeIfAbsent(table, k -> new ArrayList<>()).add(h);
+                    hookOwners.put(table, l.id());
+                }
+                Object root = f.restResource();
+                if (root != null) restRoots.put(l.id(), root);
+                Set<String> paths = new java.util.HashSet<>();
+                for (SocketEndpoint s : f.sockets()) {
+                    if (!paths.add(s.path())) throw new ConfigException("Plugin '" + l.id() + "' declares the socket path '" + s.path() + "' twice");
+                    sockets.add(new Socket(l.id(), s));
+                }
+                LOG.info("plugin {} started: {} channel(s), {} polic(ies), {} hook(s){}{}", l.id(), f.channels().size(),
+                        f.channelPolicies().size() + f.rowPolicies().size(), f.hooks().size(), root != null ? ", REST /plugins/" + l.id() : "",
+                        f.sockets().isEmpty() ? "" : ", WebSocket " + f.sockets().stream().map(s -> "/plugins/" + l.id() + "/" + s.path()).toList());
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ConfigException("Plugin '" + l.id() + "' failed to start: " + message(e));
+            }
+        }
+        channelView = new PluginChannels(channels);
+    }
+
+    public void metrics(HeraldMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public List<ChannelPolicy> channelPolicies() {
+        return List.copyOf(channelPolicies);
+    }
+
+    public List<RowPolicy> rowPolicies() {
+        return List.copyOf(rowPolicies);
+    }
+
+    public PluginChannels channels() {
+        return channelView;
+    }
+
+    /** The REST root of plugin {@code id}, or null. */
+    public Object restRoot(String id) {
+        return restRoots.get(id);
+    }
+
+    public List<Socket> sockets() {
+        return List.copyOf(sockets);
+    }
+
+    public boolean hasHooks() {
+        return !hooks.isEmpty();
+    }
+
+    /** Runs the hooks of the change's table (on the change-capture thread, after fan-out). */
+    public void onChange(ChangeEvent e) {
+        List<TableHook> list = hooks.get(e.schema() + "." + e.table());
+        if (list == null) return;
+        RowChange change = new RowChange(e.schema(), e.table(), RowChange.Type.valueOf(e.type().name()),
+                e.type() == ChangeEvent.Type.DELETE ? Map.of() : Collections.unmodifiableMap(e.rowAfter()),
+                Collections.unmodifiableMap(e.oldRow()), e.commitTime());
+        for (TableHook h : list) {
+            try {
+                h.onChange(change);
+            } catch (RuntimeException ex) {
+                HeraldMetrics m = metrics;
+                if (m != null) m.drop(ErrorCode.PLUGIN_HOOK_FAILED);
+                LOG.warn("{}", ErrorCode.PLUGIN_HOOK_FAILED.reason(hookOwners.get(e.schema() + "." + e.table()), ex.toString()), ex);
+            }
+        }
+    }
+
+    /** Every plugin found, enabled ones in start order first. */
+    public List<Info> plugins() {
+        List<Info> out = new ArrayList<>();
+        for (Loaded l : ordered) {
+            List<String> tables = l.tables == null ? List.of() : l.tables.published().stream().map(t -> l.tables.schema() + "." + t).toList();
+            List<String> chans = channelView.specs(l.id()).stream().map(ChannelSpec::topicPattern).toList();
+            out.add(new Info(l.id(), l.factory.version(), l.factory.description(), true, tables, chans, l.settings.shown()));
+        }
+        out.addAll(disabled);
+        return out;
+    }
+
+    /** Closes the plugins in reverse start order, each given at most {@code deadlineMs}. */
+    public synchronized void close(long deadlineMs) {
+        if (closed) return;
+        closed = true;
+        List<Loaded> reverse = new ArrayList<>(ordered);
+        Collections.reverse(reverse);
+        for (Loaded l : reverse) {
+            if (!l.initialised) continue;
+            Thread t = new Thread(() -> {
+                try {
+                    l.factory.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("plugin {}: close failed: {}", l.id(), e.toString());
+                }
+            }, "herald-plugin-close-" + l.id());
+            t.setDaemon(true);
+            t.start();
+            try {
+                t.join(Math.max(1, deadlineMs));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) LOG.warn("plugin {} did not close within {} ms; moving on", l.id(), deadlineMs);
+            if (contexts.get(l.id()) instanceof EnginePluginContext c) c.close();
+        }
+    }
+
+    Loaded loaded(String id) {
+        return ordered.stream().filter(l -> l.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    ClassLoader loader() {
+        return loader;
+    }
+
+    private static String message(Throwable e) {
+        Throwable t = e;
+        StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage() == null ? t.toString() : t.getMessage()));
+        while (t.getCause() != null && t.getCause() != t && sb.length() < 600) {
+            t = t.getCause();
+            if (t.getMessage() != null && !sb.toString().contains(t.getMessage())) sb.append(": ").append(t.getMessage());
+        }
+        return sb.toString();
+    }
+}
