@@ -59,7 +59,8 @@ public final class HeraldMain {
         ServiceLoader.load(Extension.class).forEach(weldBuilder::addExtension);
         WeldContainer weld = weldBuilder
                 .addExtension(new ProvidedEngineExtension(engine))
-                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class, HealthResource.class)
+                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class, HealthResource.class,
+                        dev.herald.runtime.admin.AdminResource.class, dev.herald.runtime.admin.ConsoleResource.class)
                 .initialize();
 
         ResourceConfig rest = new ResourceConfig(HeraldRestApplication.CLASSES)

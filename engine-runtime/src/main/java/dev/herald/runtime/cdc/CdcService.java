@@ -205,6 +205,7 @@ public final class CdcService implements AutoCloseable {
     private void onChanges(List<ChangeEvent> batch) {
         for (ChangeEvent e : batch) {
             events.increment();
+            eventRate.add(1);
             ChangeEvent.StreamPosition last = lastDelivered;
             // A restarted source replays from its last flushed offset; connected clients must not see repeats.
             if (last != null && e.position().compareTo(last) <= 0) continue;
@@ -566,5 +567,25 @@ public final class CdcService implements AutoCloseable {
         SubscriptionException(String message) {
             super(message, null, false, false);
         }
+    }
+
+    // ---- admin --------------------------------------------------------------------------------------------------
+
+    private final dev.herald.runtime.limits.RollingRate eventRate = new dev.herald.runtime.limits.RollingRate(5_000, 5, System::currentTimeMillis);
+
+    /** Row changes per second received from the feed, over the last five seconds. */
+    public double eventsPerSecond() {
+        return eventRate.perSecond();
+    }
+
+    /** The LSN of the last change handed to subscribers (0 before the first). */
+    public long lastLsn() {
+        CdcSource s = source;
+        return s == null ? 0 : s.lastLsn();
+    }
+
+    /** The name of Herald's replication slot. */
+    public String slotName() {
+        return settings.slot();
     }
 }

@@ -67,6 +67,8 @@ public final class HeraldConfig {
     public static final String PLUGINS_PREFIX = "herald.plugins.";
     public static final String PLUGINS_DIR = "herald.plugins.dir";
     public static final String PLUGINS_CLOSE_DEADLINE_MS = "herald.plugins.close-deadline-ms";
+    public static final String ADMIN_PASSWORD = "herald.admin.password";
+    public static final String DEMO = "herald.demo";
 
     private final String httpHost;
     private final int httpPort;
@@ -106,6 +108,8 @@ public final class HeraldConfig {
     private final Path pluginsDir;
     private final long pluginsCloseDeadlineMs;
     private final Map<String, PluginEntry> pluginEntries;
+    private final String adminPassword;
+    private final boolean demo;
 
     /**
      * One configured value under {@code herald.plugins.}: where it came from (for messages) and its text.
@@ -196,6 +200,11 @@ public final class HeraldConfig {
         cdcTables = java.util.List.copyOf(tables);
         cdcPollIntervalMs = s.integer(CDC_POLL_INTERVAL_MS, 10, 1, 10_000);
         cdcOffsetFlushMs = s.integer(CDC_OFFSET_FLUSH_MS, 1_000, 0, 600_000);
+        adminPassword = s.string(ADMIN_PASSWORD, null);
+        if (adminPassword != null && adminPassword.length() < 12) {
+            throw new ConfigException(s.describe(ADMIN_PASSWORD) + " must be at least 12 characters long");
+        }
+        demo = s.bool(DEMO, false);
     }
 
     /** Loads from system properties, the environment and the optional properties file. */
@@ -258,6 +267,10 @@ public final class HeraldConfig {
     /** A folder whose {@code *.jar} files are loaded as plugins, or null. */
     public Path pluginsDir() { return pluginsDir; }
     public long pluginsCloseDeadlineMs() { return pluginsCloseDeadlineMs; }
+    /** The admin console's password (user {@code admin}), or null when none was configured. */
+    public String adminPassword() { return adminPassword; }
+    /** Whether the demo activity runs (a few demo channels with broadcasts and presence). */
+    public boolean demo() { return demo; }
 
     /**
      * Every configured value under {@code herald.plugins.} except Herald's own ({@code dir}, {@code close-deadline-ms}),

@@ -104,6 +104,15 @@ public final class Channel {
             if ("broadcast".equals(event) && !broadcastRead) return;
             if ("presence_diff".equals(event) && !presenceRead) return;
         }
-        session.deliver(message);
+        session.deliver(message, this);
     }
+
+    /** This topic's activity record for the admin API (looked up once per join). */
+    dev.herald.runtime.admin.ChannelStats stats() {
+        dev.herald.runtime.admin.ChannelStats s = stats;
+        if (s == null) stats = s = session.engine().activity().of(key);
+        return s;
+    }
+
+    private volatile dev.herald.runtime.admin.ChannelStats stats;
 }

@@ -49,7 +49,7 @@ public final class Engine implements AutoCloseable {
 
     private final HeraldConfig config;
     private final JwtVerifier verifier;
-    private final HeraldMetrics metrics = new HeraldMetrics();
+    private final HeraldMetrics metrics = new HeraldMetrics().operations();
     private final Limits limits;
     private volatile boolean closing;
     private final ChannelAuthorizer channelAuthorizer;
@@ -295,6 +295,15 @@ public final class Engine implements AutoCloseable {
     }
 
     int publishBroadcast(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
+        int handed = publishBroadcastUnrecorded(key, payload, user, except);
+        if (!closing) {
+            activity.of(key).published();
+            metrics.published();
+        }
+        return handed;
+    }
+
+    private int publishBroadcastUnrecorded(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         if (closing) {
             metrics.drop(ErrorCode.REALTIME_RESTARTING);
             return 0;
@@ -421,5 +430,41 @@ public final class Engine implements AutoCloseable {
                 LOG.warn("error stopping the embedded database: {}", e.toString());
             }
         }
+    }
+
+    // ---- admin --------------------------------------------------------------------------------------------------
+
+    private final dev.herald.runtime.admin.ChannelActivity activity = new dev.herald.runtime.admin.ChannelActivity();
+    private volatile dev.herald.runtime.admin.AdminAccess adminAccess =
+            dev.herald.runtime.admin.AdminAccess.disabled("the admin API is not set up for this engine");
+    private volatile dev.herald.runtime.admin.LimitStore limitStore;
+
+    /** Per-topic activity (rates, latency, drops) for the admin API. */
+    public dev.herald.runtime.admin.ChannelActivity activity() { return activity; }
+
+    /** Who may use the admin API. */
+    public dev.herald.runtime.admin.AdminAccess adminAccess() { return adminAccess; }
+
+    /** Where limit changes are kept and audited (set by {@link EngineBootstrap}). */
+    public dev.herald.runtime.admin.LimitStore limitStore() { return limitStore; }
+
+    void admin(dev.herald.runtime.admin.AdminAccess access, dev.herald.runtime.admin.LimitStore store) {
+        this.adminAccess = access;
+        this.limitStore = store;
+    }
+
+    /** The open sessions at this moment. */
+    public List<RealtimeSession> sessions() { return List.copyOf(sessions); }
+
+    /** The open session with this connection id, or null. */
+    public RealtimeSession session(String id) {
+        for (RealtimeSession s : sessions) if (s.id().equals(id)) return s;
+        return null;
+    }
+
+    /** Number of presence keys tracked on the topic. */
+    public int presenceMembers(TopicKey key) {
+        PresenceTracker t = presence.get(key);
+        return t == null ? 0 : t.state().size();
     }
 }

@@ -46,6 +46,7 @@ public final class EngineBootstrap {
             notes.add("anon key: " + SecretStore.mintKey(secret, "anon", Duration.ofDays(3650)));
             notes.add("service_role key: " + SecretStore.mintKey(secret, "service_role", Duration.ofDays(3650)));
         }
+        dev.herald.runtime.admin.AdminAccess adminAccess = dev.herald.runtime.admin.AdminSetup.access(config, hosting == Hosting.CONTAINER, notes);
         PluginHost plugins = PluginHost.discover(config);
         plugins.init();
         Database database = null;
@@ -87,6 +88,13 @@ public final class EngineBootstrap {
         } catch (Exception e) {
             engine.close();
             throw new ConfigException("Cannot start change capture: " + e.getMessage());
+        }
+        try {
+            engine.admin(adminAccess, dev.herald.runtime.admin.AdminSetup.limitStore(engine));
+            if (config.demo()) dev.herald.runtime.admin.DemoActivity.start(engine, secret);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
         }
         return engine;
     }

@@ -12,6 +12,11 @@ final class OutboundQueue {
     interface Listener {
         void sent(Frame frame);
 
+        /** A sent frame with the tag it was offered with (null when none). */
+        default void sent(Frame frame, Object tag) {
+            sent(frame);
+        }
+
         void failed(Throwable error);
     }
 
@@ -20,6 +25,9 @@ final class OutboundQueue {
     private final long maxBytes;
     private final Listener listener;
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    /** The tag of each queued frame, in step with {@link #queue} (ArrayDeque holds no nulls: NO_TAG stands in). */
+    private final ArrayDeque<Object> tags = new ArrayDeque<>();
+    private static final Object NO_TAG = new Object();
     private long queuedBytes;
     private boolean inFlight;
     private boolean closed;
@@ -34,14 +42,24 @@ final class OutboundQueue {
 
     /** Queues a frame; {@code false} when the queue is full (the caller disconnects) or already closed. */
     boolean offer(Frame frame) {
+        return offer(frame, null);
+    }
+
+    /** Queues a frame with a tag handed back to {@link Listener#sent(Frame, Object)} once it is written. */
+    boolean offer(Frame frame, Object tag) {
         synchronized (this) {
             if (closed) return false;
             if (queue.size() >= maxMessages || queuedBytes + frame.size() > maxBytes) return false;
             queue.add(frame);
+            tags.add(tag == null ? NO_TAG : tag);
             queuedBytes += frame.size();
         }
         pump();
         return true;
+    }
+
+    int maxMessages() {
+        return maxMessages;
     }
 
     synchronized int depth() {
@@ -52,27 +70,30 @@ final class OutboundQueue {
     synchronized void close() {
         closed = true;
         queue.clear();
+        tags.clear();
         queuedBytes = 0;
     }
 
     private void pump() {
         for (;;) {
             Frame next;
+            Object tag;
             synchronized (this) {
                 if (inFlight || closed || queue.isEmpty()) return;
                 next = queue.poll();
+                tag = tags.poll();
                 queuedBytes -= next.size();
                 inFlight = true;
                 pumpThread = Thread.currentThread();
             }
             try {
-                java.util.function.Consumer<Throwable> done = err -> completed(next, err);
+                java.util.function.Consumer<Throwable> done = err -> completed(next, tag, err);
                 if (!connection.sendFramed(next.wire(), done)) {
                     if (next.isText()) connection.sendText(next.text(), done);
                     else connection.sendBinary(next.binary(), done);
                 }
             } catch (RuntimeException e) {
-                completed(next, e);
+                completed(next, tag, e);
             }
             synchronized (this) {
                 pumpThread = null;
@@ -83,7 +104,7 @@ final class OutboundQueue {
         }
     }
 
-    private void completed(Frame frame, Throwable error) {
+    private void completed(Frame frame, Object tag, Throwable error) {
         boolean resume;
         synchronized (this) {
             inFlight = false;
@@ -94,7 +115,7 @@ final class OutboundQueue {
             listener.failed(error);
             return;
         }
-        listener.sent(frame);
+        listener.sent(frame, tag == NO_TAG ? null : tag);
         if (resume) pump();
     }
 }

@@ -73,6 +73,16 @@ public final class RealtimeSession {
                     }
 
                     @Override
+                    public void sent(Frame frame, Object tag) {
+                        sent(frame);
+                        if (tag instanceof Queued q) {
+                            long nanos = System.nanoTime() - q.atNanos();
+                            q.stats().delivered(nanos);
+                            engine.metrics().delivered(nanos);
+                        }
+                    }
+
+                    @Override
                     public void failed(Throwable error) {
                         LOG.debug("write to {} failed: {}", connection.id(), error.toString());
                         connection.close(1011, "write failed");
@@ -129,6 +139,7 @@ public final class RealtimeSession {
     private boolean received(int bytes) {
         lastReceivedNanos = System.nanoTime();
         engine.metrics().messageIn();
+        engine.metrics().bytesIn(bytes);
         if (bytes > engine.config().wsMaxFrameBytes()) {
             disconnect(ErrorCode.FRAME_TOO_LARGE, 1009, "frame too large", engine.config().wsMaxFrameBytes());
             return false;
@@ -231,6 +242,7 @@ public final class RealtimeSession {
             presenceRead = join.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, name, principal);
             if (!broadcastRead && !presenceRead) {
                 engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL);
+                engine.activity().drop(new TopicKey(true, name), ErrorCode.UNAUTHORIZED_CHANNEL);
                 replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
                 return;
             }
@@ -363,7 +375,7 @@ public final class RealtimeSession {
     public synchronized void postgresBindingFailed(Channel ch, Exception error) {
         if (engine.cdc() != null) engine.cdc().unsubscribe(ch);
         if (closed || channels.get(ch.topic()) != ch) return;
-        engine.metrics().drop(ErrorCode.POSTGRES_BINDING_FAILED);
+        dropOn(ch, ErrorCode.POSTGRES_BINDING_FAILED);
         pushPostgresSystem(ch, false, ErrorCode.POSTGRES_BINDING_FAILED.message(error.toString()));
     }
 
@@ -463,7 +475,7 @@ public final class RealtimeSession {
 
     private void broadcast(Channel ch, InboundMessage m) {
         if (ch.rules() != null && !ch.rules().spec().broadcast()) {
-            engine.metrics().drop(ErrorCode.CHANNEL_BROADCAST_NOT_ALLOWED);
+            dropOn(ch, ErrorCode.CHANNEL_BROADCAST_NOT_ALLOWED);
             if (ch.ack()) reply(m, "error", reason(ErrorCode.CHANNEL_BROADCAST_NOT_ALLOWED.reason(ch.subTopic())));
             return;
         }
@@ -471,7 +483,7 @@ public final class RealtimeSession {
             if (ch.broadcastWrite() == null) ch.broadcastWrite(engine.channelAuthorizer().allowed(ChannelAction.BROADCAST_WRITE, ch.subTopic(), Principals.of(ch.claims())));
             if (!ch.broadcastWrite()) {
                 // Silently dropped, no reply even with ack (the client's ack times out), as on Supabase.
-                engine.metrics().drop(ErrorCode.BROADCAST_WRITE_DENIED);
+                dropOn(ch, ErrorCode.BROADCAST_WRITE_DENIED);
                 return;
             }
         }
@@ -493,14 +505,14 @@ public final class RealtimeSession {
             size = payloadSize(jsonPayload);
         }
         if (size > engine.limits().settings().maxPayloadBytes()) {
-            engine.metrics().drop(ErrorCode.PAYLOAD_SIZE_EXCEEDED);
+            dropOn(ch, ErrorCode.PAYLOAD_SIZE_EXCEEDED);
             if (ch.ack()) send(codec.encode(m.joinRef(), m.ref(), m.topic(), "phx_reply",
                     status("error", Json.NODES.textNode(ErrorCode.PAYLOAD_SIZE_EXCEEDED.reason()))));
             return;
         }
         if (engine.limits().eventsOverLimit(1)) {
             // Herald stops the sender, not every receiver as the reference server does.
-            engine.metrics().drop(ErrorCode.EVENTS_RATE_LIMIT);
+            dropOn(ch, ErrorCode.EVENTS_RATE_LIMIT);
             shutdown(ch, ErrorCode.EVENTS_RATE_LIMIT.message());
             return;
         }
@@ -530,7 +542,7 @@ public final class RealtimeSession {
         JsonNode payload = m.payload() == null ? Json.object() : m.payload();
         String event = payload.path("event").asText("").toLowerCase(Locale.ROOT);
         if (ch.presenceCalls().overLimit()) {
-            engine.metrics().drop(ErrorCode.CLIENT_PRESENCE_RATE_LIMIT);
+            dropOn(ch, ErrorCode.CLIENT_PRESENCE_RATE_LIMIT);
             shutdown(ch, ErrorCode.CLIENT_PRESENCE_RATE_LIMIT.message());
             return;
         }
@@ -538,7 +550,7 @@ public final class RealtimeSession {
         switch (event) {
             case "track" -> {
                 if (ch.rules() != null && !ch.rules().spec().presence()) {
-                    engine.metrics().drop(ErrorCode.CHANNEL_PRESENCE_NOT_ALLOWED);
+                    dropOn(ch, ErrorCode.CHANNEL_PRESENCE_NOT_ALLOWED);
                     reply(m, "error", reason(ErrorCode.CHANNEL_PRESENCE_NOT_ALLOWED.reason(ch.subTopic())));
                     return;
                 }
@@ -548,7 +560,7 @@ public final class RealtimeSession {
                     return;
                 }
                 if (Json.writeBytes(meta).length > engine.limits().settings().maxPayloadBytes()) {
-                    engine.metrics().drop(ErrorCode.TRACK_SIZE_EXCEEDED);
+                    dropOn(ch, ErrorCode.TRACK_SIZE_EXCEEDED);
                     shutdown(ch, ErrorCode.TRACK_SIZE_EXCEEDED.message());
                     return;
                 }
@@ -561,7 +573,7 @@ public final class RealtimeSession {
                         }
                     }
                     if (!ch.presenceWrite()) {
-                        engine.metrics().drop(ErrorCode.PRESENCE_WRITE_DENIED);
+                        dropOn(ch, ErrorCode.PRESENCE_WRITE_DENIED);
                         reply(m, "error", Json.object());
                         return;
                     }
@@ -582,8 +594,10 @@ public final class RealtimeSession {
 
     private void publishPresenceDiff(Channel ch, PresenceTracker.Diff diff) {
         int delivered = engine.broker().publish(ch.key(), Outbound.push(ch.topic(), "presence_diff", diff.payload()), null, true);
+        ch.stats().published();
+        engine.metrics().published();
         if (engine.limits().presenceOverLimit(1 + delivered) && channels.get(ch.topic()) == ch) {
-            engine.metrics().drop(ErrorCode.PRESENCE_EVENTS_RATE_LIMIT);
+            dropOn(ch, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT);
             shutdown(ch, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT.message());
         }
     }
@@ -602,7 +616,7 @@ public final class RealtimeSession {
                 boolean read = engine.channelAuthorizer().allowed(ChannelAction.READ, ch.subTopic(), principal);
                 boolean presenceRead = ch.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), principal);
                 if (!read && !presenceRead) {
-                    engine.metrics().drop(ErrorCode.READ_PERMISSION_REVOKED);
+                    dropOn(ch, ErrorCode.READ_PERMISSION_REVOKED);
                     shutdown(ch, ErrorCode.READ_PERMISSION_REVOKED.message(ch.subTopic()));
                     return;
                 }
@@ -631,12 +645,41 @@ public final class RealtimeSession {
         send(frame);
     }
 
+    /** A fanned-out message for {@code ch}: as {@link #deliver(Outbound)}, also recorded in the topic's activity. */
+    void deliver(Outbound message, Channel ch) {
+        dev.herald.runtime.admin.ChannelStats stats = ch.stats();
+        Frame frame = message.frameFor(codec.version());
+        if (frame == null) {
+            ErrorCode code = codec.version() == ProtocolVersion.V1 ? ErrorCode.BINARY_NOT_DELIVERABLE : ErrorCode.FRAME_NOT_ENCODABLE;
+            engine.metrics().drop(code);
+            stats.drop(code);
+            return;
+        }
+        stats.handedOut(1);
+        send(frame, new Queued(stats, System.nanoTime()));
+    }
+
+    /** What a queued fan-out frame carries to its write completion: whose latency it measures, and since when. */
+    private record Queued(dev.herald.runtime.admin.ChannelStats stats, long atNanos) {
+    }
+
     private void send(Frame frame) {
+        send(frame, null);
+    }
+
+    private void send(Frame frame, Queued tag) {
         if (closed || disconnecting.get()) return;
-        if (!outbound.offer(frame)) {
+        if (!outbound.offer(frame, tag)) {
             outbound.close();
+            if (tag != null && !disconnecting.get()) tag.stats().drop(ErrorCode.SLOW_CONSUMER);
             disconnect(ErrorCode.SLOW_CONSUMER, 1008, ErrorCode.SLOW_CONSUMER.reason());
         }
+    }
+
+    /** Counts a drop that belongs to one channel: globally and on its topic, with a log line carrying the code. */
+    private void dropOn(Channel ch, ErrorCode code) {
+        engine.metrics().drop(code);
+        ch.stats().drop(code);
     }
 
     /** Closes the connection for a server-side reason, counting and logging it once. */
@@ -730,5 +773,55 @@ public final class RealtimeSession {
 
     public synchronized int channelCount() {
         return channels.size();
+    }
+
+    // ---- admin --------------------------------------------------------------------------------------------------
+
+    private final long openedAtMs = System.currentTimeMillis();
+
+    /** When the connection was accepted (epoch milliseconds). */
+    public long openedAtMs() {
+        return openedAtMs;
+    }
+
+    /** The verified claims of the connection's token. */
+    public Claims claims() {
+        return connectClaims;
+    }
+
+    /** The joined channels at this moment. */
+    public synchronized List<Channel> channels() {
+        return List.copyOf(channels.values());
+    }
+
+    /** The limit of this connection's outbound queue, in messages. */
+    public int queueLimit() {
+        return outbound.maxMessages();
+    }
+
+    /**
+     * Disconnects this connection on an administrator's request: each joined channel gets a {@code system} error
+     * with {@code reason} and {@code phx_close} (so the client does not rejoin it), then the socket closes with
+     * 1000 once those frames are written (at most after 2 s).
+     */
+    public void disconnectByAdmin(String reason) {
+        String text = "Disconnected by an administrator: " + reason;
+        synchronized (this) {
+            if (closed) return;
+            for (Channel ch : new ArrayList<>(channels.values())) shutdown(ch, text);
+        }
+        engine.metrics().adminDisconnect();
+        LOG.info("event=admin_disconnect connection={} reason=\"{}\"", id(), reason.replace("\"", "'"));
+        long end = System.currentTimeMillis() + 2_000;
+        Runnable[] poll = new Runnable[1];
+        poll[0] = () -> {
+            if (queueDepth() == 0 || System.currentTimeMillis() >= end) connection.close(1000, "disconnected by an administrator");
+            else engine.scheduler().schedule(poll[0], 20, TimeUnit.MILLISECONDS);
+        };
+        try {
+            engine.scheduler().schedule(poll[0], 20, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close(1000, "disconnected by an administrator");
+        }
     }
 }

@@ -40,7 +40,10 @@ public final class HeraldMetrics {
 
     public void connectionOpened() { connections.incrementAndGet(); }
     public void connectionClosed() { connections.decrementAndGet(); }
-    public void channelJoined() { joinedChannels.incrementAndGet(); }
+    public void channelJoined() {
+        joinedChannels.incrementAndGet();
+        joins().increment();
+    }
     public void channelLeft() { joinedChannels.decrementAndGet(); }
     public void messageIn() { messagesIn.increment(); }
 
@@ -49,7 +52,10 @@ public final class HeraldMetrics {
         bytesOut.increment(bytes);
     }
 
-    public void drop(ErrorCode reason) { drops.get(reason).increment(); }
+    public void drop(ErrorCode reason) {
+        drops.get(reason).increment();
+        logDrop(reason);
+    }
 
     public int connections() { return connections.get(); }
     public int joinedChannels() { return joinedChannels.get(); }
@@ -59,4 +65,83 @@ public final class HeraldMetrics {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() { return registry.scrape(); }
+
+    // ---- operations catalogue (admin issue) ----------------------------------------------------------------------
+
+    private static final org.slf4j.Logger DROP_LOG = org.slf4j.LoggerFactory.getLogger("dev.herald.drops");
+    /** At most one drop log line per reason and second; the line says how many it stands for. */
+    private static final long DROP_LOG_INTERVAL_MS = 1_000;
+    private final java.util.concurrent.atomic.AtomicLongArray dropLoggedAt = new java.util.concurrent.atomic.AtomicLongArray(ErrorCode.values().length);
+    private final java.util.concurrent.atomic.AtomicLongArray dropsUnlogged = new java.util.concurrent.atomic.AtomicLongArray(ErrorCode.values().length);
+    private volatile Counter joins;
+    private volatile Counter bytesIn;
+    private volatile Counter published;
+    private volatile Counter adminDisconnects;
+    private volatile io.micrometer.core.instrument.Timer deliveryLatency;
+
+    private Counter joins() {
+        Counter c = joins;
+        if (c == null) {
+            synchronized (this) {
+                if (joins == null) joins = Counter.builder("herald.channels.joins").description("Channel joins accepted").register(registry);
+                c = joins;
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Registers the meters added with the admin console (and JVM memory, threads and uptime). Called once by the
+     * constructor's caller through {@link #operations()}; idempotent.
+     */
+    public synchronized HeraldMetrics operations() {
+        if (deliveryLatency != null) return this;
+        joins();
+        bytesIn = Counter.builder("herald.bytes.in").description("Bytes received from clients (WebSocket frame payloads)").register(registry);
+        published = Counter.builder("herald.messages.published")
+                .description("Messages published on topics (broadcasts from clients, REST and plugins; presence diffs), before fan-out").register(registry);
+        adminDisconnects = Counter.builder("herald.admin.disconnects").description("Connections closed from the admin API").register(registry);
+        deliveryLatency = io.micrometer.core.instrument.Timer.builder("herald.delivery.latency")
+                .description("Time from a fanned-out message entering a subscriber's queue to its write on the socket")
+                .serviceLevelObjectives(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(25),
+                        java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(250), java.time.Duration.ofSeconds(1))
+                .register(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+        return this;
+    }
+
+    public void bytesIn(int bytes) {
+        Counter c = bytesIn;
+        if (c != null) c.increment(bytes);
+    }
+
+    public void published() {
+        Counter c = published;
+        if (c != null) c.increment();
+    }
+
+    public void adminDisconnect() {
+        Counter c = adminDisconnects;
+        if (c != null) c.increment();
+    }
+
+    public void delivered(long nanos) {
+        io.micrometer.core.instrument.Timer t = deliveryLatency;
+        if (t != null) t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** A structured line per drop reason at most once a second: {@code event=drop code=... count=...}. */
+    private void logDrop(ErrorCode reason) {
+        int i = reason.ordinal();
+        dropsUnlogged.incrementAndGet(i);
+        if (!DROP_LOG.isInfoEnabled()) return;
+        long now = System.currentTimeMillis();
+        long last = dropLoggedAt.get(i);
+        if (now - last < DROP_LOG_INTERVAL_MS || !dropLoggedAt.compareAndSet(i, last, now)) return;
+        long n = dropsUnlogged.getAndSet(i, 0);
+        DROP_LOG.info("event=drop reason={} code={} count={} message=\"{}\"", reason.tag(),
+                reason.code() == null ? "-" : reason.code(), n, reason.message().replace("\"", "'"));
+    }
 }
