@@ -19,8 +19,13 @@ apt_install() {
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 }
-# psql (e2e/test/11-embedded-default.test.js) comes from postgresql-client; browser tests will add chromium here.
+# psql (e2e/test/11-embedded-default.test.js) comes from postgresql-client.
 apt_install ca-certificates postgresql-client
+# The browser suite (e2e/browser) drives Debian's chromium through playwright-core, which downloads no browser.
+# A chromium already on the PATH (e.g. chromium-browser elsewhere) is used as it is.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  apt_install chromium
+fi
 
 echo "== npm ci (e2e)"
 (cd e2e && npm ci --no-audit --no-fund)

@@ -15,4 +15,7 @@ echo "== Wire suite (real realtime-js / supabase-js under Node)"
 echo "== Fault suite (drops, retention, slow reader, drain and crash restarts)"
 (cd e2e && npm run test:faults)
 
+echo "== Browser suite (admin console and a supabase-js page in headless Debian chromium)"
+(cd e2e && npm run test:browser)
+
 echo "== All tests passed"

@@ -32,8 +32,7 @@ export function lineChart(container, series, { width = 520, height = 150, points
     const vals = s.values.slice(-points)
     const pts = vals.map((v, j) => `${(pad.l + (w * (j + points - vals.length)) / (points - 1)).toFixed(1)},${(pad.t + h - (Math.max(0, v) / max) * h).toFixed(1)}`)
     if (pts.length > 1) el('polyline', { points: pts.join(' '), fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 2 }, svg)
-    el('text', { x: pad.l + 6 + i * 90, y: height - 4 }, svg).textContent = `● ${s.name}`
-    svg.lastChild.setAttribute('fill', COLORS[i % COLORS.length])
+    el('text', { x: pad.l + 6 + i * 90, y: height - 4, style: `fill:${COLORS[i % COLORS.length]}` }, svg).textContent = `● ${s.name}`
   })
   svg.dataset.last = series.map((s) => s.values.at(-1) ?? 0).join(',')
   container.replaceChildren(svg)
