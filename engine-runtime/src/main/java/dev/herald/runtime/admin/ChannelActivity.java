@@ -8,25 +8,40 @@ import java.util.function.LongSupplier;
 
 /**
  * The {@link ChannelStats} of every topic that had activity recently. Topics nobody is subscribed to are forgotten
- * after {@link #FORGET_AFTER_MS} without activity (see {@link #forgetIdle}). Thread-safe.
+ * after {@link #FORGET_AFTER_MS} without activity: on each admin listing ({@link #forgetIdle}) and, so that topics
+ * published to once (REST broadcasts to ever new names) cannot pile up, at most once a minute when a new topic
+ * appears. Thread-safe.
  */
 public final class ChannelActivity {
     public static final long FORGET_AFTER_MS = 5 * 60_000;
 
     private final ConcurrentHashMap<TopicKey, ChannelStats> topics = new ConcurrentHashMap<>();
-    private final LongSupplier clockMs;
+    private static final long SWEEP_EVERY_MS = 60_000;
 
-    public ChannelActivity() {
-        this(System::currentTimeMillis);
-    }
+    private final LongSupplier clockMs;
+    private final java.util.function.Predicate<TopicKey> subscribed;
+    private final java.util.concurrent.atomic.AtomicLong lastSweepMs = new java.util.concurrent.atomic.AtomicLong();
 
     public ChannelActivity(LongSupplier clockMs) {
+        this(clockMs, k -> false);
+    }
+
+    /** @param subscribed whether a topic has subscribers (those are never forgotten) */
+    public ChannelActivity(LongSupplier clockMs, java.util.function.Predicate<TopicKey> subscribed) {
         this.clockMs = clockMs;
+        this.subscribed = subscribed;
+        this.lastSweepMs.set(clockMs.getAsLong());
     }
 
     public ChannelStats of(TopicKey key) {
         ChannelStats s = topics.get(key);
-        return s != null ? s : topics.computeIfAbsent(key, k -> new ChannelStats(clockMs));
+        if (s != null) return s;
+        long now = clockMs.getAsLong();
+        long last = lastSweepMs.get();
+        if (now - last > SWEEP_EVERY_MS && lastSweepMs.compareAndSet(last, now)) {
+            topics.entrySet().removeIf(e -> now - e.getValue().lastActivityMs() > FORGET_AFTER_MS && !subscribed.test(e.getKey()));
+        }
+        return topics.computeIfAbsent(key, k -> new ChannelStats(clockMs));
     }
 
     /** The stats of a topic, or null when it has none. */

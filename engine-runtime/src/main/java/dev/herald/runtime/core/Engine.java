@@ -462,7 +462,8 @@ public final class Engine implements AutoCloseable {
 
     // ---- admin --------------------------------------------------------------------------------------------------
 
-    private final dev.herald.runtime.admin.ChannelActivity activity = new dev.herald.runtime.admin.ChannelActivity();
+    private final dev.herald.runtime.admin.ChannelActivity activity =
+            new dev.herald.runtime.admin.ChannelActivity(System::currentTimeMillis, k -> broker.subscribers(k) > 0);
     private volatile dev.herald.runtime.admin.AdminAccess adminAccess =
             dev.herald.runtime.admin.AdminAccess.disabled("the admin API is not set up for this engine");
     private volatile dev.herald.runtime.admin.LimitStore limitStore;

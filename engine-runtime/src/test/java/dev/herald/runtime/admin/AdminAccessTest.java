@@ -134,6 +134,21 @@ class AdminAccessTest {
     }
 
     @Test
+    void idleTopicsWithoutSubscribersAreForgotten() {
+        AtomicLong now = new AtomicLong(10_000_000);
+        java.util.Set<dev.herald.runtime.core.TopicKey> subscribed = new java.util.HashSet<>();
+        ChannelActivity activity = new ChannelActivity(now::get, subscribed::contains);
+        dev.herald.runtime.core.TopicKey kept = new dev.herald.runtime.core.TopicKey(false, "kept");
+        subscribed.add(kept);
+        activity.of(kept);
+        for (int i = 0; i < 100; i++) activity.published(new dev.herald.runtime.core.TopicKey(false, "once-" + i), 0);
+        assertEquals(101, activity.snapshot().size());
+        now.addAndGet(ChannelActivity.FORGET_AFTER_MS + 1);
+        activity.of(new dev.herald.runtime.core.TopicKey(false, "new"));
+        assertEquals(java.util.Set.of(kept, new dev.herald.runtime.core.TopicKey(false, "new")), activity.snapshot().keySet());
+    }
+
+    @Test
     void latencyQuantiles() {
         AtomicLong now = new AtomicLong(5_000_000);
         ChannelStats s = new ChannelActivity(now::get).of(new dev.herald.runtime.core.TopicKey(true, "q"));
