@@ -109,6 +109,15 @@ public final class PluginHost {
         return new PluginHost(config, found, loader);
     }
 
+    /** The factories on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
+    public static List<PluginFactory> factoriesIn(Path dir) {
+        ClassLoader parent = PluginHost.class.getClassLoader();
+        ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
+        List<PluginFactory> found = new ArrayList<>();
+        ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
+        return found;
+    }
+
     /** A host over the given factories (tests and embedders). */
     public static PluginHost of(HeraldConfig config, List<PluginFactory> factories) {
         return new PluginHost(config, factories, PluginHost.class.getClassLoader());
