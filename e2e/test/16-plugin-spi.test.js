@@ -120,6 +120,8 @@ test('channel notes:{topic}: default filter, row policy (two users, zero leaks),
   const pres = joined.b.joins
   assert.equal(await joined.a.ch.track({ section: 'intro' }), 'ok')
   await pres.waitFor((p) => p.newPresences.some((m) => m.section === 'intro'), 5000)
+  // The plugin reads presence through the engine facade.
+  assert.deepEqual((await rest('GET', `/plugins/notes/viewers/${topic}`, { tok: b })).json, { topic, viewers: 1, sections: ['intro'] })
 })
 
 test('a binding on a table the channel does not carry is refused in the join reply', async () => {
