@@ -42,9 +42,10 @@ function event(i) {
 
 async function liveClient() {
   const client = h.createClient(ctx)
-  const ch = client.channel('live-metrics')
+  const ch = client.channel('live-metrics', { config: { broadcast: { ack: true } } })
   const updates = h.collector(ch, 'broadcast', { event: 'metrics' })
   await h.subscribe(ch)
+  updates.ch = ch
   return updates
 }
 
@@ -155,6 +156,9 @@ test('bad batches get a clear 4xx naming the first bad event and change nothing'
   // bad rollup queries
   assert.equal((await call('GET', '/plugins/analytics/rollups?from=yesterday&to=2026-01-01T00:00:00Z', { tok: service })).status, 400)
   assert.match((await call('GET', '/plugins/analytics/rollups?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', { tok: service })).json.message, /'to' must be later/)
+
+  // clients cannot publish on the channel themselves
+  assert.equal(await updates.ch.send({ type: 'broadcast', event: 'metrics', payload: { page_views: 1e9 } }), 'error')
 
   await h.sleep(1300) // an update would be published within a second of a change
   assert.equal(updates.items.length, 0, 'no live-metrics update: nothing changed')
