@@ -175,3 +175,26 @@ test('bad batches get a clear 4xx naming the first bad event and change nothing'
   const m = await updates.waitFor((u) => u.payload.page_views === before.page_views + 2, 3000)
   assert.equal(m.payload.events_total, before.events_total + 2)
 })
+
+test('counts waiting for a flush are written when Herald stops', async () => {
+  // Its own server with the default one-minute flush, so only the flush on close can write the rollups.
+  let server = await h.startServer({ HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: folder.dir })
+  try {
+    const events = Array.from({ length: 120 }, (_, i) => event(i))
+    const r = await rest({ server }, 'POST', '/plugins/analytics/events', { tok: server.serviceKey, body: { events } })
+    assert.equal(r.status, 200, r.text)
+    const from = new Date(Date.now() - 120000).toISOString()
+    const to = new Date(Date.now() + 120000).toISOString()
+    const q = `/plugins/analytics/rollups?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`
+    const early = await rest({ server }, 'GET', q, { tok: server.serviceKey })
+    assert.deepEqual([early.json.totals, early.json.pending_flush], [{}, true], 'nothing flushed yet')
+    await h.signalServer(server, 'SIGTERM') // a normal stop: plugins are closed
+    server = await h.restartServer(server)
+    const later = await rest({ server }, 'GET', q, { tok: server.serviceKey })
+    const byType = {}
+    for (const e of events) byType[e.type] = (byType[e.type] || 0) + 1
+    assert.deepEqual(later.json.totals, byType, 'the stop flushed every count')
+  } finally {
+    await server.stop()
+  }
+})
