@@ -60,6 +60,11 @@ final class BatchValidator {
      * @throws InvalidBatch naming the first problem
      */
     List<Event> validate(String body, String role, String subject, Instant now) throws InvalidBatch {
+        // Bound the parse: no valid batch is longer than max-batch full events (each field near its limit).
+        long maxChars = (long) maxBatch * (maxPropertiesBytes + 512L) + 64;
+        if (body != null && body.length() > maxChars) {
+            throw new InvalidBatch(413, -1, "the body has " + body.length() + " characters; a batch of at most " + maxBatch + " events is at most " + maxChars);
+        }
         JsonNode root;
         try {
             root = body == null || body.isBlank() ? null : json.readTree(body);

@@ -56,6 +56,13 @@ class BatchValidatorTest {
     }
 
     @Test
+    void anOversizedBodyIsRefusedBeforeParsing() {
+        InvalidBatch e = refused("{\"events\":[" + " ".repeat(3 * (64 + 512) + 64) + "]}");
+        assertEquals(413, e.status());
+        assertTrue(e.getMessage().startsWith("the body has "), e.getMessage());
+    }
+
+    @Test
     void malformedBodiesAndEvents() {
         assertEquals(-1, refused("{\"events\":").index());
         assertEquals(-1, refused("[]").index());

@@ -149,6 +149,9 @@ public final class CommentsApi {
     }
 
     private JsonNode object(String body, Set<String> fields) {
+        // A body is at most max-body-length characters of text, escaped (up to 6 characters each), plus a few fields.
+        long maxChars = rules.maxBody() * 6L + 1024;
+        if (body != null && body.length() > maxChars) throw refusal(413, ErrorCode.PLUGIN_INVALID_INPUT, "the request body is longer than " + maxChars + " characters");
         JsonNode in;
         try {
             in = body == null || body.isBlank() ? null : json.readTree(body);
