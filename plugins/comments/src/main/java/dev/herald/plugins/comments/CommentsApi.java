@@ -53,12 +53,12 @@ public final class CommentsApi {
     @GET
     @Path("items/{type}/{id}/comments")
     public List<Comment> list(@Context HttpHeaders headers, @PathParam("type") String type, @PathParam("id") String id,
-                              @QueryParam("after") Long after, @QueryParam("limit") Integer limit) {
+                              @QueryParam("after") String after, @QueryParam("limit") String limit) {
         context.principal(headers);
         item(type, id);
-        int n = limit == null ? 200 : limit;
-        if (n < 1 || n > MAX_LIST) throw refusal(400, ErrorCode.PLUGIN_INVALID_INPUT, "limit must be between 1 and " + MAX_LIST);
-        return db(() -> store.list(type, id, after == null ? 0 : after, n));
+        long from = after == null ? 0 : number("after", after, 0, Long.MAX_VALUE);
+        int n = limit == null ? 200 : (int) number("limit", limit, 1, MAX_LIST);
+        return db(() -> store.list(type, id, from, n));
     }
 
     @POST
@@ -85,8 +85,9 @@ public final class CommentsApi {
     @PATCH
     @Path("comments/{commentId}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Comment edit(@Context HttpHeaders headers, @PathParam("commentId") long commentId, String body) {
+    public Comment edit(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, String body) {
         Principal who = signedIn(headers);
+        long commentId = commentId(commentIdText);
         JsonNode in = object(body, Set.of("body"));
         String text = text(in, "body");
         String bad = rules.checkBody(text);
@@ -96,23 +97,26 @@ public final class CommentsApi {
 
     @DELETE
     @Path("comments/{commentId}")
-    public Comment delete(@Context HttpHeaders headers, @PathParam("commentId") long commentId) {
+    public Comment delete(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText) {
         Principal who = signedIn(headers);
+        long commentId = commentId(commentIdText);
         return db(() -> store.delete(commentId, who.subject()));
     }
 
     @PUT
     @Path("comments/{commentId}/reactions/{emoji}")
-    public Map<String, Object> react(@Context HttpHeaders headers, @PathParam("commentId") long commentId, @PathParam("emoji") String emoji) {
+    public Map<String, Object> react(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
         Principal who = signedIn(headers);
+        long commentId = commentId(commentIdText);
         emoji(emoji);
         return db(() -> store.react(commentId, who.subject(), emoji));
     }
 
     @DELETE
     @Path("comments/{commentId}/reactions/{emoji}")
-    public Map<String, Object> unreact(@Context HttpHeaders headers, @PathParam("commentId") long commentId, @PathParam("emoji") String emoji) {
+    public Map<String, Object> unreact(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
         Principal who = signedIn(headers);
+        long commentId = commentId(commentIdText);
         emoji(emoji);
         return db(() -> store.unreact(commentId, who.subject(), emoji));
     }
@@ -130,6 +134,21 @@ public final class CommentsApi {
             LOG.log(Level.WARNING, "comments: database error", e);
             throw refusal(503, ErrorCode.PLUGIN_UNAVAILABLE, "the comments database is not available; nothing was changed");
         }
+    }
+
+    private static long commentId(String text) {
+        return number("comment id", text, 1, Long.MAX_VALUE);
+    }
+
+    private static long number(String what, String text, long min, long max) {
+        long v;
+        try {
+            v = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw refusal(400, ErrorCode.PLUGIN_INVALID_INPUT, what + " must be a whole number");
+        }
+        if (v < min || v > max) throw refusal(400, ErrorCode.PLUGIN_INVALID_INPUT, what + " must be between " + min + " and " + max);
+        return v;
     }
 
     private Principal signedIn(HttpHeaders headers) {
