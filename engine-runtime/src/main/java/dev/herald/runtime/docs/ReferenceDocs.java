@@ -96,7 +96,7 @@ public final class ReferenceDocs {
             for (ConfigKey k : p.configKeys()) {
                 String full = "herald.plugins." + p.id() + "." + k.name();
                 sb.append("| `").append(dev.herald.runtime.config.HeraldConfig.envName(full)).append("` | ").append(k.type().name().toLowerCase())
-                        .append(" | ").append(k.secret() ? "secret" : k.defaultValue() == null ? (k.required() ? "required" : "none") : "`" + k.defaultValue() + "`")
+                        .append(" | ").append(k.secret() ? "secret" : k.defaultValue() == null || k.defaultValue().isEmpty() ? (k.required() ? "required" : "none") : "`" + k.defaultValue() + "`")
                         .append(" | ").append(cell(k.help())).append(" |\n");
             }
         }
