@@ -93,6 +93,11 @@ class HeraldWarTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, note.statusCode(), "POST /plugins/notes/notes: " + note.body());
         assertTrue(note.body().contains("\"owner\":\"war-user\""), note.body());
+        // A first-party plugin shipped inside the WAR answers too.
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/plugins/analytics/live-metrics"))
+                        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + user).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode(), "GET /plugins/analytics/live-metrics: " + metrics.body());
         RawResponse anonymousPlugin = rawUpgrade(port, CONTEXT + "/plugins/notes/echo");
         assertEquals(401, anonymousPlugin.status, "plugin upgrade without a JWT: " + anonymousPlugin);
         RawResponse pluginSocket = rawUpgrade(port, CONTEXT + "/plugins/notes/echo?access_token=" + user);
