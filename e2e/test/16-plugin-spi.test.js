@@ -72,6 +72,20 @@ test('REST: answers with a JWT, refuses without, validates input, 404 for an unk
   const none = await rest('GET', '/plugins/nope/anything', { tok: a })
   assert.equal(none.status, 404)
   assert.equal(none.json.error, 'NotFound')
+  for (const body of ['{not json', '[1,2]']) {
+    const res = await h.fetchT(`${ctx.server.httpUrl}/plugins/notes/notes`, {
+      method: 'POST', headers: { authorization: `Bearer ${a}`, 'content-type': 'application/json' }, body })
+    assert.equal(res.status, 400, body)
+    const j = await res.json()
+    assert.equal(j.error, 'InvalidInput')
+    assert.match(j.message, /^Request body is not valid JSON for this endpoint/)
+  }
+  const unknownPath = await rest('GET', '/plugins/notes/nothing-here', { tok: a })
+  assert.equal(unknownPath.status, 404)
+  assert.equal(unknownPath.json.error, 'NotFound')
+  const wrongMethod = await rest('DELETE', '/plugins/notes/whoami', { tok: a })
+  assert.equal(wrongMethod.status, 405)
+  assert.equal(wrongMethod.json.error, 'MethodNotAllowed')
   const cnt = await db.query("SELECT count(*)::int AS n FROM notes WHERE topic = 'x'")
   assert.equal(cnt.rows[0].n, 0, 'a refused request changes nothing')
 })
@@ -120,6 +134,8 @@ test('channel notes:{topic}: default filter, row policy (two users, zero leaks),
   const pres = joined.b.joins
   assert.equal(await joined.a.ch.track({ section: 'intro' }), 'ok')
   await pres.waitFor((p) => p.newPresences.some((m) => m.section === 'intro'), 5000)
+  // The plugin reads presence through the engine facade.
+  assert.deepEqual((await rest('GET', `/plugins/notes/viewers/${topic}`, { tok: b })).json, { topic, viewers: 1, sections: ['intro'] })
 })
 
 test('a binding on a table the channel does not carry is refused in the join reply', async () => {
