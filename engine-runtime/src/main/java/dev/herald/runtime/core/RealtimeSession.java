@@ -812,16 +812,19 @@ public final class RealtimeSession {
         }
         engine.metrics().adminDisconnect();
         LOG.info("event=admin_disconnect connection={} reason=\"{}\"", id(), reason.replace("\"", "'"));
-        long end = System.currentTimeMillis() + 2_000;
-        Runnable[] poll = new Runnable[1];
-        poll[0] = () -> {
-            if (queueDepth() == 0 || System.currentTimeMillis() >= end) connection.close(1000, "disconnected by an administrator");
-            else engine.scheduler().schedule(poll[0], 20, TimeUnit.MILLISECONDS);
-        };
-        try {
-            engine.scheduler().schedule(poll[0], 20, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        closeWhenFlushed(System.currentTimeMillis() + 2_000);
+    }
+
+    /** Closes with 1000 once the outbound queue is empty (checked every 20 ms on the timer), or at {@code deadlineMs}. */
+    private void closeWhenFlushed(long deadlineMs) {
+        if (queueDepth() == 0 || System.currentTimeMillis() >= deadlineMs) {
             connection.close(1000, "disconnected by an administrator");
+            return;
+        }
+        try {
+            engine.scheduler().schedule(() -> closeWhenFlushed(deadlineMs), 20, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close(1000, "disconnected by an administrator"); // engine shutting down
         }
     }
 }
