@@ -66,7 +66,11 @@ function route() {
   if (!['channels', 'connections', 'cdc', 'limits', 'plugins'].includes(view)) view = 'channels'
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === view)
   for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== view
-  if (view === 'limits') limitsLoaded = false
+  if (view === 'limits') {
+    // the form is loaded afresh from the server; never leave a stale one to type into meanwhile
+    limitsLoaded = false
+    $('limits-panel').replaceChildren(h('p', { class: 'empty' }, 'Loading limits…'))
+  }
   refresh()
 }
 window.addEventListener('hashchange', route)
