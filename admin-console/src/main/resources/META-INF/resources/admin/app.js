@@ -192,13 +192,16 @@ function channelDetail(d) {
 let connectionFilter = ''
 function renderConnections({ connections }) {
   const panel = $('connections-panel')
-  const filter = panel.querySelector('#connection-filter')
-  const focused = document.activeElement && panel.contains(document.activeElement) && document.activeElement.name === 'reason'
-  if (focused) return // do not re-render under a typing admin
+  const typing = document.activeElement && panel.contains(document.activeElement) && document.activeElement.name === 'reason'
+  if (typing) return // do not re-render under an admin typing a reason
+  if (!$('connection-filter')) {
+    // the filter stays in place across refreshes so it keeps its focus and caret
+    panel.replaceChildren(
+      h('p', {}, h('input', { id: 'connection-filter', placeholder: 'filter by user or id', oninput: (e) => { connectionFilter = e.target.value; refresh() } })),
+      h('div', { id: 'connections-list' }))
+  }
   const shown = connections.filter((c) => !connectionFilter || (c.user || '').includes(connectionFilter) || c.id.includes(connectionFilter))
-  const input = filter || h('input', { id: 'connection-filter', placeholder: 'filter by user or id', oninput: (e) => { connectionFilter = e.target.value; refresh() } })
-  panel.replaceChildren(
-    h('p', {}, input),
+  $('connections-list').replaceChildren(
     h('table', { id: 'connections-table' },
       h('thead', {}, h('tr', {}, ['Connection', 'User', 'Role', 'Protocol', 'Channels', 'Queue', 'Connected', 'Disconnect'].map((t) => h('th', {}, t)))),
       h('tbody', {}, shown.map((c) => h('tr', { 'data-connection': c.id },
