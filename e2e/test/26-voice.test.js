@@ -220,7 +220,9 @@ function flavourSuite(flavour) {
       const spyClient = h.createClient(ctx, { apikey: tokA })
       const spyCh = spyClient.channel(`voice:${a}:spy`)
       const spy = h.collector(spyCh, 'postgres_changes', { event: 'INSERT', schema: 'public', table: 'voice_transcripts', filter: `user_id=eq.${b}` })
-      await h.subscribe(spyCh).catch(() => {}) // a channel outside voice:{sub} may carry nothing; either way nothing must arrive
+      const spySystem = h.collector(spyCh, 'system', {})
+      await h.subscribe(spyCh) // outside voice:{sub}, so no channel rule applies: only the row policy stands between
+      await spySystem.waitFor((p) => p.extension === 'postgres_changes' && p.status === 'ok', 10000)
 
       const conversations = {}
       for (const [who, tok, words, via] of [[a, tokA, 'alpha one', 'query'], [b, tokB, 'bravo two', 'subprotocol']]) {
@@ -304,6 +306,13 @@ function flavourSuite(flavour) {
       conversations[b].up.close(4002, 'upstream finished')
       const clientClosed = await h.withTimeout(conversations[b].relay.closed, 5000, 'client closed after the upstream')
       assert.deepEqual(clientClosed, { code: 4002, reason: 'upstream finished' })
+      // Usage of each ended session (also handed to the analytics plugin's UsageSink when one is installed).
+      for (const who of [a, b]) {
+        const { up, words } = conversations[who]
+        const framesOut = up.frames.filter((f) => f.dir === 'out').length
+        await h.waitFor(() => new RegExp(`voice: session ${up.session.id} of ${who} ended after [0-9.]+ s: audio bytes in ${words.length}, out ${words.length}; frames in 3, out ${framesOut}`).test(ctx.server.logs()),
+          5000, `usage line of ${who}`)
+      }
     })
 
     test('a second session of the same user over the limit is refused; the slot comes back on close', async () => {

@@ -96,8 +96,11 @@ final class VoiceService implements AutoCloseable {
         return open.size();
     }
 
-    /** Hands one finished session's usage to the analytics plugin's sink, when one is installed. */
+    /** Logs one finished session's usage and hands it to the analytics plugin's sink, when one is installed. */
     void recordUsage(String user, Map<String, Object> properties) {
+        LOG.info("voice: session " + properties.get("session_id") + " of " + user + " ended after " + properties.get("seconds")
+                + " s: audio bytes in " + properties.get("audio_bytes_in") + ", out " + properties.get("audio_bytes_out")
+                + "; frames in " + properties.get("frames_in") + ", out " + properties.get("frames_out"));
         UsageSink sink;
         try {
             sink = context.service(UsageSink.class);
