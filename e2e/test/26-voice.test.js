@@ -130,7 +130,10 @@ function flavourSuite(flavour) {
     const ctx = h.useServer(test, async () => {
       upstream = await startUpstream({ apiKey: API_KEY })
       // GA reads the key from the environment, beta from a file: both ways an operator may choose.
-      return voiceEnv(upstream, flavour, flavour === 'ga' ? 'env' : 'file', model)
+      const env = voiceEnv(upstream, flavour, flavour === 'ga' ? 'env' : 'file', model)
+      // Short limits for the beta server's timing tests (every other session there ends well within them).
+      if (flavour === 'beta') Object.assign(env, { HERALD_PLUGINS_VOICE_MAX_SESSION_SECONDS: '6', HERALD_PLUGINS_VOICE_CONNECT_TIMEOUT_MS: '2000' })
+      return env
     }, {
       setup: async (server) => {
         db = new PgClient({ connectionString: server.dbUrl, connectionTimeoutMillis: 5000 })
@@ -370,6 +373,33 @@ function flavourSuite(flavour) {
       assert.deepEqual(relay.events, [{ type: 'error', error: { type: 'server_error', code: 'VoiceUpstreamFailed', message: 'the voice service refused the connection: HTTP 401' } }])
       assert.ok(!Buffer.concat(relay.frames.map((f) => f.data)).toString('latin1').includes(API_KEY.slice(-4)))
     })
+
+    if (flavour === 'beta') {
+      test('a service that never sends session.created is given up after connect-timeout-ms', async () => {
+        upstream.rejectNext.created = false
+        const n = upstream.connections.length + 1
+        const relay = await openRelay(ctx.server, await userToken(ctx.server, 'silent-upstream'))
+        relay.ws.send('{"type":"input_audio_buffer.append","audio":""}')
+        const up = await upstream.connection(n)
+        const closed = await h.withTimeout(relay.closed, 8000, 'relay closed')
+        assert.deepEqual(closed, { code: 1011, reason: 'VoiceUpstreamFailed: no session.created within 2000 ms' })
+        assert.equal(relay.events[0].error.code, 'VoiceUpstreamFailed')
+        assert.equal((await h.withTimeout(up.closed, 5000, 'upstream closed')).code, 1011)
+        assert.equal(up.frames.filter((f) => f.dir === 'in').length, 0, 'held frames are dropped, not sent unconfigured')
+      })
+
+      test('a session ends at max-session-seconds, on both sides', async () => {
+        const n = upstream.connections.length + 1
+        const relay = await openRelay(ctx.server, await userToken(ctx.server, 'long-talker'))
+        await relay.waitEvent('session.updated')
+        const up = await upstream.connection(n)
+        const started = Date.now()
+        const closed = await h.withTimeout(relay.closed, 10000, 'relay closed by the time limit')
+        assert.deepEqual(closed, { code: 1008, reason: 'VoiceSessionExpired: the session reached 6 s' })
+        assert.ok(Date.now() - started > 4000, 'not before the limit')
+        assert.deepEqual(await h.withTimeout(up.closed, 5000, 'upstream closed'), closed)
+      })
+    }
   })
 }
 

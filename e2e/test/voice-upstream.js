@@ -164,12 +164,13 @@ function wrongKeyBody(auth) {
  * Starts the stand-in on a free port. `apiKey` is the only key it accepts.
  * Returns { url, port, connections, rest, rejectNext, close() }: `connections` holds one record per WebSocket
  * connection (see Connection), `rest` every REST request ({path, headers, body, status}); `rejectNext.rest` /
- * `rejectNext.upgrade` set to a status make the next request / upgrade fail with it.
+ * `rejectNext.upgrade` set to a status make the next request / upgrade fail with it; `rejectNext.created = false`
+ * makes the next connection never send session.created (a broken service).
  */
 async function startUpstream({ apiKey }) {
   const connections = []
   const rest = []
-  const rejectNext = { rest: 0, upgrade: 0 }
+  const rejectNext = { rest: 0, upgrade: 0, created: true }
   const waiters = []
   const server = http.createServer((req, res) => {
     const chunks = []
@@ -248,7 +249,9 @@ async function startUpstream({ apiKey }) {
     const model = url.searchParams.get('model')
     if (!model) return refuse(400, '{"error":{"message":"Missing required parameter: \'model\'.","type":"invalid_request_error","code":"missing_required_parameter"}}')
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, req, model)
+      const silent = rejectNext.created === false
+      rejectNext.created = true
+      const conn = new Connection(ws, req, model, { silent })
       connections.push(conn)
       for (const w of waiters.splice(0)) w()
     })
@@ -285,7 +288,7 @@ async function startUpstream({ apiKey }) {
  * {code, reason} when the connection ends.
  */
 class Connection {
-  constructor(ws, req, model) {
+  constructor(ws, req, model, { silent = false } = {}) {
     this.ws = ws
     this.headers = req.headers
     this.flavour = /(^|,)\s*realtime=v1\s*(,|$)/.test(req.headers['openai-beta'] || '') ? 'beta' : 'ga'
@@ -302,7 +305,7 @@ class Connection {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })))
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('error', () => {})
-    this.emit({ type: 'session.created', session: this.session })
+    if (!silent) this.emit({ type: 'session.created', session: this.session })
   }
 
   id(prefix) {

@@ -114,8 +114,6 @@ final class RelayEndpoint extends Endpoint {
         }
         slotHeld = true;
         service.opened(this);
-        session.setMaxTextMessageBufferSize(MAX_MESSAGE_BYTES);
-        session.setMaxBinaryMessageBufferSize(MAX_MESSAGE_BYTES);
         session.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::fromClient);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::fromClient);
         expiry = service.scheduler().schedule(() -> closeBoth(CloseReason.CloseCodes.VIOLATED_POLICY.getCode(),
@@ -394,6 +392,19 @@ final class RelayEndpoint extends Endpoint {
         public void onOpen(WebSocket ws) {
             upstream = ws;
             ws.request(1);
+            // A service that never says session.created would leave the browser's frames held forever.
+            int timeout = service.settings().connectTimeoutMs();
+            service.scheduler().schedule(() -> {
+                boolean waiting;
+                synchronized (sendLock) {
+                    waiting = !configured;
+                }
+                if (waiting && !closed.get()) {
+                    String why = "no session.created within " + timeout + " ms";
+                    sendErrorEvent("VoiceUpstreamFailed", "the voice service did not start the session: " + why);
+                    closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceUpstreamFailed: " + why, true, true);
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
         }
 
         @Override
