@@ -17,15 +17,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,7 +49,8 @@ import java.util.logging.Logger;
  * upstream socket's send queue (sends never overlap, as {@link WebSocket} requires). When more than
  * {@link #MAX_PENDING_BYTES} wait there, the browser's thread waits, which pushes back on the browser. Upstream
  * frames arrive on the HTTP client's executor, one at a time ({@link WebSocket#request} is called after each is
- * delivered), and are written to the browser with blocking sends, so a slow browser slows the upstream read.
+ * delivered), and each is written to the browser before the next is read, so a slow browser slows the upstream read
+ * (and one that stops reading for {@link #CLIENT_SEND_TIMEOUT_SECONDS} is disconnected).
  * Transcripts go to {@link TranscriptStore}, which never blocks.
  *
  * <h2>Closing</h2>
@@ -58,6 +63,7 @@ final class RelayEndpoint extends Endpoint {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     static final long MAX_PENDING_BYTES = 8L * 1024 * 1024;
     static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+    static final long CLIENT_SEND_TIMEOUT_SECONDS = 30;
 
     private final VoiceService service;
     private final String relayId = UUID.randomUUID().toString();
@@ -116,7 +122,7 @@ final class RelayEndpoint extends Endpoint {
         service.opened(this);
         session.addMessageHandler(String.class, (MessageHandler.Whole<String>) this::fromClient);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) this::fromClient);
-        expiry = service.scheduler().schedule(() -> closeBoth(CloseReason.CloseCodes.VIOLATED_POLICY.getCode(),
+        expiry = service.later(() -> closeBoth(CloseReason.CloseCodes.VIOLATED_POLICY.getCode(),
                 "VoiceSessionExpired: the session reached " + settings.maxSessionSeconds() + " s", true, true),
                 settings.maxSessionSeconds(), TimeUnit.SECONDS);
 
@@ -236,22 +242,28 @@ final class RelayEndpoint extends Endpoint {
     private void fromUpstream(ByteBuffer data) {
         framesOut.incrementAndGet();
         bytesOut.addAndGet(data.remaining());
-        Session s = client;
-        synchronized (clientLock) {
-            try {
-                if (s.isOpen()) s.getBasicRemote().sendBinary(data);
-            } catch (IOException | RuntimeException e) {
-                closeBoth(CloseReason.CloseCodes.GOING_AWAY.getCode(), "client unreachable", false, true);
-            }
-        }
+        toClient(s -> s.getAsyncRemote().sendBinary(data));
     }
 
     private void toClient(String text) {
+        toClient(s -> s.getAsyncRemote().sendText(text));
+    }
+
+    /**
+     * Sends one frame to the browser and waits for it to be written, at most {@link #CLIENT_SEND_TIMEOUT_SECONDS}: a
+     * browser that stops reading ends its session instead of holding the upstream reader forever.
+     */
+    private void toClient(Function<Session, Future<Void>> send) {
         Session s = client;
         synchronized (clientLock) {
+            if (s == null || !s.isOpen()) return;
             try {
-                if (s.isOpen()) s.getBasicRemote().sendText(text);
-            } catch (IOException | RuntimeException e) {
+                send.apply(s).get(CLIENT_SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (TimeoutException e) {
+                closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceClientSlow: the client does not read its frames", true, true);
+            } catch (ExecutionException | RuntimeException e) {
                 closeBoth(CloseReason.CloseCodes.GOING_AWAY.getCode(), "client unreachable", false, true);
             }
         }
@@ -304,7 +316,7 @@ final class RelayEndpoint extends Endpoint {
                         if (error != null) ws.abort();
                     });
             // The upstream answers a close with its own; if it does not, do not keep the connection forever.
-            service.scheduler().schedule(() -> {
+            service.later(() -> {
                 if (!ws.isInputClosed()) ws.abort();
             }, 5, TimeUnit.SECONDS);
         }
@@ -318,23 +330,22 @@ final class RelayEndpoint extends Endpoint {
         }
     }
 
+    /** Closes the browser's side; deliberately outside {@link #clientLock}, so it also ends a send that is stuck. */
     private void closeClient(int code, String reason) {
         Session s = client;
         if (s == null || !s.isOpen()) return;
-        synchronized (clientLock) {
-            try {
-                s.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(clientCode(code)), trim(reason == null ? "" : reason)));
-            } catch (IOException | RuntimeException ignored) {
-                // already gone
-            }
+        try {
+            s.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(clientCode(code)), trim(reason == null ? "" : reason)));
+        } catch (IOException | RuntimeException ignored) {
+            // already gone
         }
     }
 
     private void recordUsage() {
         double seconds = (System.nanoTime() - openedNanos) / 1e9;
-        service.recordUsage(user, java.util.Map.of(
+        service.recordUsage(user, Map.of(
                 "session_id", sessionId(),
-                "flavour", service.settings().flavour().name().toLowerCase(java.util.Locale.ROOT),
+                "flavour", service.settings().flavour().name().toLowerCase(Locale.ROOT),
                 "model", service.settings().model(),
                 "seconds", Math.round(seconds * 1000) / 1000.0,
                 "audio_bytes_in", audioIn.get(),
@@ -394,7 +405,7 @@ final class RelayEndpoint extends Endpoint {
             ws.request(1);
             // A service that never says session.created would leave the browser's frames held forever.
             int timeout = service.settings().connectTimeoutMs();
-            service.scheduler().schedule(() -> {
+            service.later(() -> {
                 boolean waiting;
                 synchronized (sendLock) {
                     waiting = !configured;

@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -72,8 +74,18 @@ final class VoiceService implements AutoCloseable {
         return transcripts;
     }
 
-    ScheduledExecutorService scheduler() {
-        return scheduler;
+    /**
+     * Runs {@code task} after the delay on a pooled thread: the single timer thread only hands tasks over, so a task
+     * that blocks (closing a stuck connection) cannot delay every other relay's timers.
+     */
+    ScheduledFuture<?> later(Runnable task, long delay, TimeUnit unit) {
+        return scheduler.schedule(() -> {
+            try {
+                upstreamThreads.execute(task);
+            } catch (RejectedExecutionException stopping) {
+                // Herald is stopping; close() closes every relay anyway
+            }
+        }, delay, unit);
     }
 
     ClientSecrets secrets() {
