@@ -165,9 +165,10 @@ function wrongKeyBody(auth) {
  * Returns { url, port, connections, rest, rejectNext, close() }: `connections` holds one record per WebSocket
  * connection (see Connection), `rest` every REST request ({path, headers, body, status}); `rejectNext.rest` /
  * `rejectNext.upgrade` set to a status make the next request / upgrade fail with it; `rejectNext.created = false`
- * makes the next connection never send session.created (a broken service).
+ * makes the next connection never send session.created (a broken service). `echo: true` (benchmarks) answers each
+ * append at once with an audio delta carrying the same audio, its `item_id` being the append's `event_id`.
  */
-async function startUpstream({ apiKey }) {
+async function startUpstream({ apiKey, echo = false }) {
   const connections = []
   const rest = []
   const rejectNext = { rest: 0, upgrade: 0, created: true }
@@ -251,7 +252,7 @@ async function startUpstream({ apiKey }) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const silent = rejectNext.created === false
       rejectNext.created = true
-      const conn = new Connection(ws, req, model, { silent })
+      const conn = new Connection(ws, req, model, { silent, echo })
       connections.push(conn)
       for (const w of waiters.splice(0)) w()
     })
@@ -288,7 +289,8 @@ async function startUpstream({ apiKey }) {
  * {code, reason} when the connection ends.
  */
 class Connection {
-  constructor(ws, req, model, { silent = false } = {}) {
+  constructor(ws, req, model, { silent = false, echo = false } = {}) {
+    this.echo = echo
     this.ws = ws
     this.headers = req.headers
     this.flavour = /(^|,)\s*realtime=v1\s*(,|$)/.test(req.headers['openai-beta'] || '') ? 'beta' : 'ga'
@@ -320,7 +322,7 @@ class Connection {
   /** Sends exactly these bytes, as a text or binary frame (for the tests' byte-for-byte checks). */
   sendRaw(data, isBinary) {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8')
-    this.frames.push({ dir: 'out', data: buf, isBinary })
+    if (!this.echo) this.frames.push({ dir: 'out', data: buf, isBinary }) // benchmarks keep no copies
     if (this.ws.readyState === 1) this.ws.send(buf, { binary: isBinary })
   }
 
@@ -335,7 +337,7 @@ class Connection {
   }
 
   onMessage(data, isBinary) {
-    this.frames.push({ dir: 'in', data: Buffer.from(data), isBinary })
+    if (!this.echo) this.frames.push({ dir: 'in', data: Buffer.from(data), isBinary })
     if (isBinary) return
     let event
     try {
@@ -359,6 +361,11 @@ class Connection {
         case 'input_audio_buffer.append': {
           onlyKeys(event, ['type', 'event_id', 'audio'], 'event')
           if (typeof event.audio !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(event.audio)) throw invalid('audio', '…', 'Expected base64-encoded audio.')
+          if (this.echo) {
+            // Benchmark mode: each chunk comes straight back as assistant audio, tagged with the chunk's event_id.
+            this.emit({ type: this.flavour === 'ga' ? 'response.output_audio.delta' : 'response.audio.delta', response_id: 'resp_echo', item_id: event.event_id || null, output_index: 0, content_index: 0, delta: event.audio })
+            break
+          }
           this.audio.push(Buffer.from(event.audio, 'base64'))
           const td = this.turnDetection
           if (td && td.type === 'server_vad') {

@@ -75,7 +75,7 @@ final class RelayEndpoint extends Endpoint {
     private volatile WebSocket upstream;
     private volatile String upstreamSessionId;
     private volatile ScheduledFuture<?> expiry;
-    private boolean slotHeld;
+    private volatile boolean slotHeld;
 
     /** Guards the send chain, the held frames and whether the session update went out. */
     private final Object sendLock = new Object();
