@@ -14,8 +14,20 @@ public class HeraldRestApplication extends Application {
             MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class,
             com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider.class);
 
+    /**
+     * JSON is Jackson's everywhere: without this, Jersey inside an application server prefers the server's JSON-B
+     * (Yasson), which serialises plugin records differently from the standalone server.
+     */
+    public static final java.util.Map<String, Object> PROPERTIES = java.util.Map.of(
+            "jersey.config.disableJsonBinding", true, "jersey.config.server.disableJsonBinding", true);
+
     @Override
     public Set<Class<?>> getClasses() {
         return CLASSES;
+    }
+
+    @Override
+    public java.util.Map<String, Object> getProperties() {
+        return PROPERTIES;
     }
 }
