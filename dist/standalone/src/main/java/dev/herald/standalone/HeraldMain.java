@@ -9,6 +9,8 @@ import dev.herald.runtime.web.HeraldRestApplication;
 import dev.herald.runtime.web.MetricsResource;
 import dev.herald.runtime.web.HealthResource;
 import dev.herald.runtime.web.ProvidedEngineExtension;
+import dev.herald.runtime.web.PluginResources;
+import dev.herald.runtime.web.PluginSockets;
 import dev.herald.runtime.web.RealtimeEndpoint;
 import jakarta.websocket.server.ServerEndpointConfig;
 import jakarta.enterprise.inject.spi.Extension;
@@ -59,7 +61,8 @@ public final class HeraldMain {
         ServiceLoader.load(Extension.class).forEach(weldBuilder::addExtension);
         WeldContainer weld = weldBuilder
                 .addExtension(new ProvidedEngineExtension(engine))
-                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class, HealthResource.class)
+                .addBeanClasses(BroadcastResource.Gateway.class, BroadcastResource.Direct.class, MetricsResource.class, HealthResource.class,
+                        PluginResources.class)
                 .initialize();
 
         ResourceConfig rest = new ResourceConfig(HeraldRestApplication.CLASSES)
@@ -82,6 +85,7 @@ public final class HeraldMain {
             listener.registerAddOn(new WebSocketAddOn(ws, "/"));
         }
         for (ServerEndpointConfig endpoint : RealtimeEndpoint.configs()) ws.register(endpoint);
+        for (ServerEndpointConfig endpoint : PluginSockets.configs(engine)) ws.register(endpoint);
         ws.doneDeployment();
         try {
             http.start();

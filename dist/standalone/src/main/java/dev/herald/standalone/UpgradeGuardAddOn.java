@@ -2,6 +2,7 @@ package dev.herald.standalone;
 
 import dev.herald.runtime.core.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
+import dev.herald.runtime.web.PluginSockets;
 import dev.herald.runtime.web.RealtimeEndpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,15 +58,26 @@ final class UpgradeGuardAddOn implements AddOn {
             if (Boolean.TRUE.equals(checked.get(connection))) return ctx.getInvokeAction();
             if (!(content.getHttpHeader() instanceof HttpRequestPacket request)
                     || !"websocket".equalsIgnoreCase(request.getUpgrade())
-                    || !RealtimeEndpoint.PATHS.contains(request.getRequestURI())) {
+                    || !(RealtimeEndpoint.PATHS.contains(request.getRequestURI()) || request.getRequestURI().startsWith("/plugins/"))) {
                 return ctx.getInvokeAction();
             }
             Parameters params = new Parameters();
             params.setQuery(request.getQueryStringDC());
             params.setQueryStringEncoding(Charsets.UTF8_CHARSET);
             params.handleQueryParameters();
-            HandshakeVerdict verdict = engine.checkHandshake(params.getParameter("vsn"), params.getParameter("apikey"),
-                    request.getHeader("x-api-key"));
+            HandshakeVerdict verdict;
+            if (request.getRequestURI().startsWith("/plugins/")) {
+                java.util.Map<String, java.util.List<String>> query = new java.util.HashMap<>();
+                for (String name : new String[] {"access_token", "apikey"}) {
+                    String v = params.getParameter(name);
+                    if (v != null) query.put(name, java.util.List.of(v));
+                }
+                java.util.List<String> offered = new java.util.ArrayList<>();
+                for (String h : request.getHeaders().values("Sec-WebSocket-Protocol")) offered.add(h);
+                verdict = engine.checkPluginHandshake(PluginSockets.token(query, PluginSockets.protocols(offered)));
+            } else {
+                verdict = engine.checkHandshake(params.getParameter("vsn"), params.getParameter("apikey"), request.getHeader("x-api-key"));
+            }
             if (verdict.accepted()) {
                 checked.set(connection, Boolean.TRUE);
                 return ctx.getInvokeAction();

@@ -188,6 +188,34 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Checks the JWT of a plugin REST call; throws a JSON 401 when it is missing or invalid. */
+    public Principal authenticatePluginCall(String authorization, String apikey) {
+        return new PluginSide().principal(authorization, apikey);
+    }
+
+    /** Verifies the JWT of a plugin WebSocket upgrade; throws when it is invalid. */
+    public Principal verifyPluginToken(String token) {
+        return new PluginSide().verify(token);
+    }
+
+    /**
+     * Checks a WebSocket upgrade to a plugin endpoint ({@code /plugins/...}): a valid JWT is required (query
+     * {@code access_token} / {@code apikey}, or a {@code herald-jwt.} subprotocol).
+     */
+    public HandshakeVerdict checkPluginHandshake(String token) {
+        if (closing) return HandshakeVerdict.refuse(503, "{\"error\":" + Json.quote(ErrorCode.REALTIME_RESTARTING.message()) + "}", 0);
+        if (token == null || token.isBlank()) {
+            metrics.drop(ErrorCode.API_KEY_MISSING);
+            return HandshakeVerdict.refuse(401, "{\"error\":" + Json.quote(ErrorCode.API_KEY_MISSING.message()) + "}", 0);
+        }
+        try {
+            return HandshakeVerdict.accept(null, verifier.verify(token));
+        } catch (TokenException e) {
+            metrics.drop(ErrorCode.REST_UNAUTHORIZED);
+            return HandshakeVerdict.refuse(401, "{\"error\":" + Json.quote(e.reason()) + "}", 0);
+        }
+    }
+
     /** Publishes a message from the server itself (plugins): no write policy applies. */
     public void publishServerBroadcast(TopicKey key, String event, JsonNode payload) {
         ObjectNode message = Json.object();

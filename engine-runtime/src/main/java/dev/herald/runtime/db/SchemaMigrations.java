@@ -34,6 +34,9 @@ public final class SchemaMigrations {
                 .defaultSchema(Database.SCHEMA)
                 .createSchemas(true)
                 .table(historyTable)
+                // Several histories share the herald schema: a new one starts below V1 instead of refusing a non-empty schema.
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
                 .locations("classpath:" + location)
                 .failOnMissingLocations(true)
                 .callbacks(new SearchPath(targetSchema))

@@ -17,7 +17,7 @@ import jakarta.ws.rs.ext.Provider;
 @PreMatching
 public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilter {
     static final String ALLOW_HEADERS = "apikey, authorization, content-type, x-client-info, x-api-key";
-    static final String ALLOW_METHODS = "GET, POST, OPTIONS";
+    static final String ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
     @Override
     public void filter(ContainerRequestContext request) {

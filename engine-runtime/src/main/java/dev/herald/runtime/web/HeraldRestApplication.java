@@ -11,7 +11,8 @@ import java.util.Set;
 @ApplicationPath("/")
 public class HeraldRestApplication extends Application {
     public static final Set<Class<?>> CLASSES = Set.of(BroadcastResource.Gateway.class, BroadcastResource.Direct.class,
-            MetricsResource.class, HealthResource.class, CorsFilter.class);
+            MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class,
+            com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider.class);
 
     @Override
     public Set<Class<?>> getClasses() {

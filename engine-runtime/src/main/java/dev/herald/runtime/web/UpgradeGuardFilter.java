@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * container's WebSocket filter sees it (a container handshake refusal can only set a status). The refusal delay
  * runs asynchronously, so no request thread waits.
  */
-@WebFilter(urlPatterns = {"/realtime/v1/websocket", "/socket/websocket"}, asyncSupported = true)
+@WebFilter(urlPatterns = {"/realtime/v1/websocket", "/socket/websocket", "/plugins/*"}, asyncSupported = true)
 public class UpgradeGuardFilter extends HttpFilter {
     @Inject
     Engine engine;
@@ -30,7 +30,11 @@ public class UpgradeGuardFilter extends HttpFilter {
             chain.doFilter(req, res);
             return;
         }
-        HandshakeVerdict v = engine.checkHandshake(req.getParameter("vsn"), req.getParameter("apikey"), req.getHeader("x-api-key"));
+        String path = req.getRequestURI().substring(req.getContextPath().length());
+        HandshakeVerdict v = path.startsWith("/plugins/")
+                ? engine.checkPluginHandshake(PluginSockets.token(req.getParameterMap() == null ? java.util.Map.of() : toLists(req.getParameterMap()),
+                        PluginSockets.protocols(java.util.Collections.list(req.getHeaders("Sec-WebSocket-Protocol")))))
+                : engine.checkHandshake(req.getParameter("vsn"), req.getParameter("apikey"), req.getHeader("x-api-key"));
         if (v.accepted()) {
             chain.doFilter(req, res);
             return;
@@ -50,6 +54,12 @@ public class UpgradeGuardFilter extends HttpFilter {
                 async.complete();
             }
         });
+    }
+
+    private static java.util.Map<String, java.util.List<String>> toLists(java.util.Map<String, String[]> params) {
+        java.util.Map<String, java.util.List<String>> out = new java.util.HashMap<>();
+        params.forEach((k, v) -> out.put(k, java.util.List.of(v)));
+        return out;
     }
 
     private static void refuse(HttpServletResponse res, HandshakeVerdict v) throws IOException {
