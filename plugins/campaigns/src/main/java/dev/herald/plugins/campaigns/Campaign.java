@@ -52,8 +52,9 @@ public class Campaign {
     @Column(name = "created_at", insertable = false, updatable = false)
     Instant createdAt;
 
-    @Column(name = "updated_at", nullable = false)
-    Instant updatedAt = Instant.now();
+    // Set by the column default on insert (same clock as created_at), by the API on every change.
+    @Column(name = "updated_at", insertable = false)
+    Instant updatedAt;
 
     protected Campaign() {
     }
