@@ -75,14 +75,14 @@ test("participant counts reach that event's subscribers (public and private chan
   assert.deepEqual(w1.seq(), [1, 2, 1], 'the second event does not leak into the first')
 })
 
-test('capacity holds under 12 concurrent joins of 5 places: exactly 5 succeed, the count is exact and pushed', async () => {
+test('capacity holds under 40 concurrent joins of 5 places: exactly 5 succeed, the count is exact and pushed', async () => {
   const owner = await ctx.user('owner')
   const ev = await createEvent(owner, { title: 'Small room', capacity: 5 })
   const w = await watcher(await ctx.user('viewer'), ev.id)
-  const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => ctx.user(`racer-${i}`)))
+  const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.user(`racer-${i}`)))
   const results = await Promise.all(tokens.map((t) => ctx.rest(t, 'POST', `${BASE}/events/${ev.id}/join`)))
   const statuses = results.map((r) => r.status).sort()
-  assert.deepEqual(statuses, [...Array(5).fill(201), ...Array(7).fill(409)], JSON.stringify(results.map((r) => r.body)))
+  assert.deepEqual(statuses, [...Array(5).fill(201), ...Array(35).fill(409)], JSON.stringify(results.map((r) => r.body)))
   for (const r of results.filter((r) => r.status === 409)) assertError(r, 409, 'Conflict', new RegExp(`event ${ev.id} is full \\(5 of 5 places taken\\)`))
   assert.deepEqual(results.filter((r) => r.status === 201).map((r) => r.body.participant_count).sort(), [1, 2, 3, 4, 5])
   assert.deepEqual(await dbCount(ev.id), { counter: 5, rows: 5 })
@@ -96,6 +96,27 @@ test('capacity holds under 12 concurrent joins of 5 places: exactly 5 succeed, t
   await h.waitFor(() => w.counts.items.length >= 7, 8000, 'leave and join counts')
   assert.deepEqual(w.seq().slice(5), [4, 5])
   assert.deepEqual(await dbCount(ev.id), { counter: 5, rows: 5 })
+})
+
+test('joins queued behind a held row lock still respect capacity (the capacity check happens under the lock)', async () => {
+  // Deterministic contention: the test holds the event's row lock, joins pile up behind it, then it lets go. A
+  // capacity check made before taking the lock would pass for every waiting join and over-book (or trip the CHECK:
+  // a 500). The server's REST workers bound how many wait at once, so the place count is 1 and two waiters suffice.
+  const ev = await createEvent(await ctx.user('owner-l'), { title: 'Queued', capacity: 1 })
+  const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => ctx.user(`queued-${i}`)))
+  await ctx.sql('BEGIN')
+  let pending
+  try {
+    await ctx.sql('SELECT id FROM public.events WHERE id = $1 FOR UPDATE', [ev.id])
+    pending = tokens.map((t) => ctx.rest(t, 'POST', `${BASE}/events/${ev.id}/join`))
+    await h.waitFor(async () => (await ctx.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%events%'`))[0].n >= 2,
+      8000, 'joins waiting for the row lock')
+  } finally {
+    await ctx.sql('COMMIT')
+  }
+  const results = await Promise.all(pending)
+  assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409, 409], JSON.stringify(results.map((r) => r.body)))
+  assert.deepEqual(await dbCount(ev.id), { counter: 1, rows: 1 })
 })
 
 test('invalid requests get a clear 4xx JSON error and change nothing', async () => {
