@@ -109,8 +109,12 @@ test('joins queued behind a held row lock still respect capacity (the capacity c
   try {
     await ctx.sql('SELECT id FROM public.events WHERE id = $1 FOR UPDATE', [ev.id])
     pending = tokens.map((t) => ctx.rest(t, 'POST', `${BASE}/events/${ev.id}/join`))
-    await h.waitFor(async () => (await ctx.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%events%'`))[0].n >= 2,
-      8000, 'joins waiting for the row lock')
+    await h.waitFor(async () => {
+      // Inside a transaction pg_stat_activity is a snapshot taken at first use; clear it to see the current waits.
+      await ctx.sql('SELECT pg_stat_clear_snapshot()')
+      const [{ n }] = await ctx.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%events%'`)
+      return n >= 2
+    }, 8000, 'joins waiting for the row lock')
   } finally {
     await ctx.sql('COMMIT')
   }
