@@ -9,6 +9,9 @@ scripts/install-test-deps.sh
 echo "== Java build, unit and Arquillian tests"
 mvn -B -ntp install
 
+echo "== Docs check (generated tables, links, the getting-started run step on the built archive)"
+scripts/check-docs.sh
+
 echo "== Wire suite (real realtime-js / supabase-js under Node)"
 (cd e2e && npm test)
 

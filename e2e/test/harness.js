@@ -115,7 +115,8 @@ async function startServer(env = {}, opts = {}) {
   if (opts.bare) {
     secret = null
     childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')))
-    Object.assign(childEnv, { HERALD_HTTP_PORT: String(port), ...env })
+    // No plugins unless a test asks for some (the data dir holds no jars; the default would be target/plugins).
+    Object.assign(childEnv, { HERALD_HTTP_PORT: String(port), HERALD_PLUGINS_DIR: dataDir, ...env })
   } else {
     secret = env.HERALD_JWT_SECRET === undefined ? randomString(48) : env.HERALD_JWT_SECRET
     childEnv = {
@@ -127,6 +128,8 @@ async function startServer(env = {}, opts = {}) {
       // Broadcast/presence suites need no database; postgres_changes suites turn change capture back on.
       HERALD_CDC_ENABLED: 'false',
       HERALD_DB_EMBEDDED_PORT: '0',
+      // No plugins unless a test asks for some (the data dir holds no jars; the default would be target/plugins).
+      HERALD_PLUGINS_DIR: dataDir,
       ...env,
     }
     if (secret === null) delete childEnv.HERALD_JWT_SECRET

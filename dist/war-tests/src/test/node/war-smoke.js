@@ -110,8 +110,41 @@ async function main() {
   step = 'leave'
   await within(Promise.all([chA.unsubscribe(), chB.unsubscribe()]), 5000, 'unsubscribe')
 
+  if (process.env.HERALD_BASE && process.env.HERALD_USER_TOKEN) {
+    step = 'postgres_changes'
+    await postgresChange()
+  }
+
   step = 'big frame'
   await bigFrameThenHeartbeat()
+}
+
+/**
+ * A client of the example plugin's channel receives, as a postgres_change, the row the plugin's REST endpoint wrote
+ * (the WAR's change capture reads the real PostgreSQL; the default filter and row policy apply).
+ */
+async function postgresChange() {
+  const user = process.env.HERALD_USER_TOKEN
+  const client = new RealtimeClient(url, { transport: WebSocket, params: { apikey: user }, timeout: 5000 })
+  clients.push(client)
+  const topic = `war${process.pid}`
+  const ch = client.channel(`notes:${topic}`)
+  const change = new Promise((resolve) => ch.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'notes' }, resolve))
+  const live = new Promise((resolve, reject) => ch.on('system', {}, (p) => {
+    if (p.extension === 'postgres_changes') (p.status === 'ok' ? resolve : reject)(new Error(JSON.stringify(p)))
+  }))
+  await subscribe(ch, 'notes channel')
+  await within(live, 20000, 'postgres_changes subscription live')
+  const res = await fetch(`${process.env.HERALD_BASE}/plugins/notes/notes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ topic, body: 'change from the WAR' }),
+  })
+  if (res.status !== 201) throw new Error(`POST note: ${res.status} ${await res.text()}`)
+  const p = await within(change, 15000, 'postgres_change of the new note')
+  if (p.new.body !== 'change from the WAR' || p.new.topic !== topic) throw new Error(`unexpected change ${JSON.stringify(p)}`)
+  console.log(`postgres_change delivered (${p.table} ${p.eventType} id ${p.new.id}, ${Date.now() - started} ms)`)
+  await within(ch.unsubscribe(), 5000, 'unsubscribe notes channel')
 }
 
 /** One unfragmented 4.5 MB text frame (vsn 1.0.0 JSON), then a heartbeat that must be answered on the same socket. */

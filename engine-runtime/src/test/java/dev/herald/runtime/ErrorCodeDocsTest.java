@@ -2,7 +2,6 @@ package dev.herald.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.herald.api.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,22 +9,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/error-codes.md is generated from {@link ErrorCode}; this test fails when they drift. Regenerate with
- * {@code mvn -pl engine-runtime test -Dtest=ErrorCodeDocsTest -Dherald.docs.update=true}.
+ * {@code mvn -pl engine-runtime test -Dtest=ErrorCodeDocsTest -Dherald.docs.update=true} (or ReferenceDocs --write).
  */
 class ErrorCodeDocsTest {
 
     static String render() {
-        StringBuilder sb = new StringBuilder()
-                .append("# Error codes\n\n")
-                .append("Generated from `dev.herald.api.ErrorCode` by `ErrorCodeDocsTest`; do not edit by hand.\n\n")
-                .append("Join error replies carry `Code: message`; channel shutdowns (`system` event) and refused upgrades carry\n")
-                .append("the message alone. Every entry is counted in `herald_drops_total{reason=\"<metric tag>\"}`.\n\n")
-                .append("| Metric tag | Code | Message |\n|---|---|---|\n");
-        for (ErrorCode c : ErrorCode.values()) {
-            sb.append("| `").append(c.tag()).append("` | ").append(c.code() == null ? "—" : "`" + c.code() + "`")
-                    .append(" | ").append(c.message().replace("|", "\\|")).append(" |\n");
-        }
-        return sb.toString();
+        return dev.herald.runtime.docs.ReferenceDocs.errorCodes();
     }
 
     @Test

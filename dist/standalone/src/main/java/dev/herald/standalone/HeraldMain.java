@@ -66,6 +66,7 @@ public final class HeraldMain {
                 .initialize();
 
         ResourceConfig rest = new ResourceConfig(HeraldRestApplication.CLASSES)
+                .addProperties(HeraldRestApplication.PROPERTIES)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true);
         URI base = URI.create("http://" + config.httpHost() + ":" + config.httpPort() + "/");
         HttpServer http = GrizzlyHttpServerFactory.createHttpServer(base, rest, false);

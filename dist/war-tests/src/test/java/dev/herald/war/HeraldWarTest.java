@@ -43,7 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the real {@code @supabase/realtime-js} client (heartbeat, join, broadcast) plus one frame above Tyrus' default
  * 4 MB buffer (src/test/node/war-smoke.js).
  */
-@ExtendWith(ArquillianExtension.class)
+@ExtendWith({PostgresForWar.class, ArquillianExtension.class})
 class HeraldWarTest {
     /** The context root is the WAR's name. */
     private static final String CONTEXT = "/herald";
@@ -52,7 +52,9 @@ class HeraldWarTest {
     static WebArchive war() {
         File file = new File(required("herald.war-test.file"));
         if (!file.isFile()) throw new IllegalStateException("WAR under test not found: " + file + " (build dist/war first)");
-        return ShrinkWrap.create(ZipImporter.class, "herald.war").importFrom(file).as(WebArchive.class);
+        // The example plugin goes in as an operator would add one to a WAR: a jar in WEB-INF/lib.
+        return ShrinkWrap.create(ZipImporter.class, "herald.war").importFrom(file).as(WebArchive.class)
+                .addAsLibrary(new File(required("herald.war-test.notes-jar")));
     }
 
     @Test
@@ -80,11 +82,33 @@ class HeraldWarTest {
         assertTrue(refused.header("content-type").toLowerCase(Locale.ROOT).startsWith("application/json"), refused.toString());
         assertTrue(refused.body.matches("(?s)\\s*\\{\\s*\"error\"\\s*:\\s*\"[^\"]+\"\\s*}\\s*"), "body: " + refused.body);
 
-        // The real client: heartbeat, join, broadcast between two clients; then one 4.5 MB frame on a raw socket.
-        runNodeSmoke(base + "/realtime/v1", token);
+        // A plugin's REST endpoint (Hibernate entities inside GlassFish) and its WebSocket endpoint.
+        String user = hs256(required("herald.jwt.secret"), "authenticated", Instant.now().plusSeconds(3600), "war-user");
+        HttpResponse<String> note = http.send(HttpRequest.newBuilder(URI.create(base + "/plugins/notes/notes"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Authorization", "Bearer " + user)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"war-rest\",\"body\":\"from the WAR test\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, note.statusCode(), "POST /plugins/notes/notes: " + note.body());
+        assertTrue(note.body().contains("\"owner\":\"war-user\""), note.body());
+        // A first-party plugin shipped inside the WAR answers too.
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/plugins/analytics/live-metrics"))
+                        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + user).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode(), "GET /plugins/analytics/live-metrics: " + metrics.body());
+        RawResponse anonymousPlugin = rawUpgrade(port, CONTEXT + "/plugins/notes/echo");
+        assertEquals(401, anonymousPlugin.status, "plugin upgrade without a JWT: " + anonymousPlugin);
+        RawResponse pluginSocket = rawUpgrade(port, CONTEXT + "/plugins/notes/echo?access_token=" + user);
+        assertEquals(101, pluginSocket.status, "plugin upgrade with a JWT: " + pluginSocket);
+
+        // The real client: heartbeat, join, broadcast between two clients, a postgres_change of a row the plugin
+        // wrote; then one 4.5 MB frame on a raw socket.
+        runNodeSmoke(base + "/realtime/v1", token, base, user);
     }
 
-    private static void runNodeSmoke(String realtimeUrl, String token) throws Exception {
+    private static void runNodeSmoke(String realtimeUrl, String token, String base, String userToken) throws Exception {
         Path script = Path.of(required("herald.war-test.node-script")).normalize();
         Path e2e = Path.of(required("herald.war-test.e2e-dir")).normalize();
         Path client = e2e.resolve("node_modules/@supabase/realtime-js/package.json");
@@ -94,8 +118,10 @@ class HeraldWarTest {
         ProcessBuilder pb = new ProcessBuilder("node", script.toString()).redirectErrorStream(true);
         pb.environment().put("HERALD_URL", realtimeUrl);
         pb.environment().put("HERALD_TOKEN", token);
+        pb.environment().put("HERALD_BASE", base);
+        pb.environment().put("HERALD_USER_TOKEN", userToken);
         pb.environment().put("HERALD_E2E_DIR", e2e.toString());
-        pb.environment().put("HERALD_TIMEOUT_MS", "30000");
+        pb.environment().put("HERALD_TIMEOUT_MS", "60000");
         Process p;
         try {
             p = pb.start();
@@ -111,9 +137,9 @@ class HeraldWarTest {
                 return "(output unreadable: " + e + ")";
             }
         });
-        if (!p.waitFor(45, TimeUnit.SECONDS)) {
+        if (!p.waitFor(75, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            fail("node script did not finish within 45 s; output:\n" + output.get(5, TimeUnit.SECONDS));
+            fail("node script did not finish within 75 s; output:\n" + output.get(5, TimeUnit.SECONDS));
         }
         String out = output.get(5, TimeUnit.SECONDS);
         System.out.println("[war-smoke.js]\n" + out.strip());
@@ -201,10 +227,15 @@ class HeraldWarTest {
 
     /** A compact HS256 JWT; done by hand so no JOSE library lands on the (shared, parent-first) test classpath. */
     private static String hs256(String secret, String role, Instant exp) throws Exception {
+        return hs256(secret, role, exp, null);
+    }
+
+    private static String hs256(String secret, String role, Instant exp, String sub) throws Exception {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         long now = Instant.now().getEpochSecond();
-        String claims = "{\"role\":\"" + role + "\",\"iat\":" + now + ",\"exp\":" + exp.getEpochSecond() + "}";
+        String claims = "{\"role\":\"" + role + "\",\"iat\":" + now + ",\"exp\":" + exp.getEpochSecond()
+                + (sub == null ? "" : ",\"sub\":\"" + sub + "\"") + "}";
         String payload = b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -212,7 +243,7 @@ class HeraldWarTest {
         return header + "." + payload + "." + b64.encodeToString(sig);
     }
 
-    private static String required(String property) {
+    static String required(String property) {
         String v = System.getProperty(property);
         if (v == null || v.isBlank()) throw new IllegalStateException("system property " + property + " is not set (run through Maven)");
         return v;

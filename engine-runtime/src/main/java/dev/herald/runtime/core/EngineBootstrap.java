@@ -29,6 +29,11 @@ public final class EngineBootstrap {
     }
 
     public static Engine start(HeraldConfig config, Hosting hosting) {
+        return start(config, hosting, PluginHost.discover(config));
+    }
+
+    /** Starts an engine with the given plugins (tests and embedders; {@link #start(HeraldConfig, Hosting)} discovers them). */
+    public static Engine start(HeraldConfig config, Hosting hosting, PluginHost plugins) {
         List<String> notes = new ArrayList<>();
         String secret = config.jwtSecret();
         String env = HeraldConfig.envName(HeraldConfig.JWT_SECRET);
@@ -46,7 +51,6 @@ public final class EngineBootstrap {
             notes.add("anon key: " + SecretStore.mintKey(secret, "anon", Duration.ofDays(3650)));
             notes.add("service_role key: " + SecretStore.mintKey(secret, "service_role", Duration.ofDays(3650)));
         }
-        PluginHost plugins = PluginHost.discover(config);
         plugins.init();
         Database database = null;
         AutoCloseable embedded = null;

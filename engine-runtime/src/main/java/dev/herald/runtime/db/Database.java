@@ -26,6 +26,9 @@ public final class Database implements AutoCloseable {
         this.password = password;
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(jdbcUrl);
+        // Named, not looked up through DriverManager: inside an application server DriverManager does not see drivers
+        // in the WAR.
+        hc.setDriverClassName("org.postgresql.Driver");
         hc.setUsername(user);
         hc.setPassword(password);
         hc.setPoolName("herald");

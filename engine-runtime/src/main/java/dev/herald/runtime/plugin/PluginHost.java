@@ -98,7 +98,8 @@ public final class PluginHost {
     /** Finds the plugins on Herald's class path and in {@code herald.plugins.dir}. */
     public static PluginHost discover(HeraldConfig config) {
         ClassLoader parent = PluginHost.class.getClassLoader();
-        ClassLoader loader = config.pluginsDir() == null ? parent : folderLoader(config.pluginsDir(), parent);
+        Path dir = config.pluginsDir() != null ? config.pluginsDir() : besideTheJar();
+        ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
         List<PluginFactory> found = new ArrayList<>();
         try {
             ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
@@ -108,9 +109,39 @@ public final class PluginHost {
         return new PluginHost(config, found, loader);
     }
 
+    /** The factories on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
+    public static List<PluginFactory> factoriesIn(Path dir) {
+        ClassLoader parent = PluginHost.class.getClassLoader();
+        ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
+        List<PluginFactory> found = new ArrayList<>();
+        ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
+        return found;
+    }
+
     /** A host over the given factories (tests and embedders). */
     public static PluginHost of(HeraldConfig config, List<PluginFactory> factories) {
         return new PluginHost(config, factories, PluginHost.class.getClassLoader());
+    }
+
+    /**
+     * Without {@code herald.plugins.dir}: the {@code plugins} folder next to the jar Herald runs from, or next to its
+     * folder ({@code lib/herald.jar} → {@code plugins/} in the standalone archive). Null when there is none (or when
+     * Herald does not run from a jar, as in an application server's exploded WAR).
+     */
+    static Path besideTheJar() {
+        try {
+            java.security.CodeSource source = PluginHost.class.getProtectionDomain().getCodeSource();
+            if (source == null || source.getLocation() == null) return null;
+            Path jar = Path.of(source.getLocation().toURI());
+            if (!Files.isRegularFile(jar) || !jar.getFileName().toString().equals("herald.jar")) return null;
+            Path here = jar.getParent();
+            for (Path candidate : new Path[] {here.resolve("plugins"), here.getParent() == null ? null : here.getParent().resolve("plugins")}) {
+                if (candidate != null && Files.isDirectory(candidate)) return candidate;
+            }
+        } catch (RuntimeException | java.net.URISyntaxException e) {
+            LOG.debug("cannot locate Herald's jar: {}", e.toString());
+        }
+        return null;
     }
 
     private static ClassLoader folderLoader(Path dir, ClassLoader parent) {

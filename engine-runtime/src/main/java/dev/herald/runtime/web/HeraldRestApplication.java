@@ -11,11 +11,23 @@ import java.util.Set;
 @ApplicationPath("/")
 public class HeraldRestApplication extends Application {
     public static final Set<Class<?>> CLASSES = Set.of(BroadcastResource.Gateway.class, BroadcastResource.Direct.class,
-            MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class,
+            MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class, JsonErrorMapper.class,
             com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider.class);
+
+    /**
+     * JSON is Jackson's everywhere: without this, Jersey inside an application server prefers the server's JSON-B
+     * (Yasson), which serialises plugin records differently from the standalone server.
+     */
+    public static final java.util.Map<String, Object> PROPERTIES = java.util.Map.of(
+            "jersey.config.disableJsonBinding", true, "jersey.config.server.disableJsonBinding", true);
 
     @Override
     public Set<Class<?>> getClasses() {
         return CLASSES;
+    }
+
+    @Override
+    public java.util.Map<String, Object> getProperties() {
+        return PROPERTIES;
     }
 }

@@ -6,12 +6,18 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Registers the realtime endpoint on application servers, which discover this class by scanning the WAR. */
+/**
+ * Registers the realtime endpoint and the plugins' endpoints on application servers, which discover this class by
+ * scanning the WAR. Plugin endpoints are known only once the engine has started its plugins, so the engine is
+ * started here, at deployment, through CDI.
+ */
 public final class HeraldWebSocketConfig implements ServerApplicationConfig {
 
     @Override
     public Set<ServerEndpointConfig> getEndpointConfigs(Set<Class<? extends Endpoint>> endpointClasses) {
-        return new HashSet<>(RealtimeEndpoint.configs());
+        Set<ServerEndpointConfig> configs = new HashSet<>(RealtimeEndpoint.configs());
+        configs.addAll(PluginSockets.configs(jakarta.enterprise.inject.spi.CDI.current().select(dev.herald.runtime.core.Engine.class).get()));
+        return configs;
     }
 
     @Override

@@ -81,6 +81,16 @@ public final class NotesApi {
         return Map.of("topic", topic, "count", n == null ? 0 : n.get());
     }
 
+    /** Who is looking at a topic right now: the presence state of its public channel, read through the engine. */
+    @GET
+    @Path("viewers/{topic}")
+    public Map<String, Object> viewers(@Context HttpHeaders headers, @PathParam("topic") String topic) {
+        context.principal(headers);
+        Map<String, List<Map<String, Object>>> state = context.presence("notes:" + topic, false);
+        List<Object> metas = state.values().stream().flatMap(List::stream).map(m -> m.get("section")).map(Object.class::cast).toList();
+        return Map.of("topic", topic, "viewers", state.size(), "sections", metas);
+    }
+
     @GET
     @Path("whoami")
     public Map<String, Object> whoami(@Context HttpHeaders headers) {

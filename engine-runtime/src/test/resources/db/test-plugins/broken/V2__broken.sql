@@ -1,0 +1,2 @@
+CREATE TABLE broken_half (id int PRIMARY KEY);
+CREATE TABLEE broken_typo (id int);
