@@ -119,6 +119,7 @@ test('illegal transitions, wrong actors and bad input get a clear 4xx JSON error
   assertError(await ctx.rest(selfApprover, 'PATCH', `${BASE}/campaigns/${own.id}`, { name: 'late edit' }), 409, 'Conflict', /only be edited in draft or rejected/)
   assertError(await ctx.rest(stranger, 'PATCH', `${BASE}/campaigns/${draft.id}`, { name: 'hijack' }), 403, 'Forbidden')
   assertError(await ctx.rest(owner, 'POST', `${BASE}/campaigns`, { description: 'no name' }), 400, 'InvalidInput', /name is required/)
+  assertError(await ctx.rest(owner, 'POST', `${BASE}/campaigns/${draft.id}/status`, '{"status":'), 400, 'InvalidInput', /not valid JSON/)
   assertError(await ctx.rest(owner, 'POST', `${BASE}/campaigns`, { name: 'x', budget: -5 }), 400, 'InvalidInput', /budget must be at least 0/)
   assertError(await ctx.rest(owner, 'POST', `${BASE}/campaigns`, { name: 'x', status: 'active' }), 400, 'InvalidInput', /unknown field\(s\) \[status\]/)
   assertError(await move(owner, 999999, 'pending_approval'), 404, 'NotFound', /no campaign with id 999999/)

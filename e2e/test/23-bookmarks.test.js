@@ -107,6 +107,8 @@ test('invalid requests get a clear 4xx JSON error and change nothing', async () 
   const before = await ctx.sql('SELECT id, user_id, item_type, item_id, note FROM public.bookmarks ORDER BY id')
 
   assertError(await ctx.rest(e, 'POST', `${BASE}/bookmarks`, {}), 400, 'InvalidInput', /item_type is required/)
+  assertError(await ctx.rest(e, 'POST', `${BASE}/bookmarks`, '{"item_type": "idea", '), 400, 'InvalidInput', /not valid JSON/)
+  assertError(await ctx.rest(e, 'POST', `${BASE}/bookmarks`, '["idea", "1"]'), 400, 'InvalidInput', /not valid JSON/)
   assertError(await ctx.rest(e, 'POST', `${BASE}/bookmarks`, { item_type: 'event' }), 400, 'InvalidInput', /item_id is required/)
   assertError(await ctx.rest(e, 'POST', `${BASE}/bookmarks`, { item_type: 'video', item_id: '1' }), 400, 'InvalidInput',
     /item_type must be one of \[challenge, idea, event, opportunity, partner\]/)
