@@ -67,6 +67,10 @@ test("participant counts reach that event's subscribers (public and private chan
   assert.deepEqual(w2.counts.items, [], `no count of event ${e1.id} reaches event:${e2.id}`)
   assert.deepEqual(w2.rows.items, [], `no row of event ${e1.id} reaches event:${e2.id}`)
   assert.deepEqual(await dbCount(e1.id), { counter: 1, rows: 1 })
+  assert.deepEqual((await ctx.rest(viewer, 'GET', `${BASE}/events/${e1.id}/participants`)).body.map((p) => p.user_id), ['u2'])
+  assert.deepEqual((await ctx.rest(u2, 'GET', `${BASE}/events/joined`)).body.map((e) => e.id), [e1.id])
+  assert.deepEqual((await ctx.rest(u1, 'GET', `${BASE}/events/joined`)).body, [], 'u1 left')
+  assert.deepEqual((await ctx.rest(owner, 'GET', `${BASE}/events/mine`)).body.map((e) => e.id), [e1.id, e2.id], 'the creator\'s events, dated first')
 
   // The other event's own count reaches its own channel.
   assert.equal((await ctx.rest(u1, 'POST', `${BASE}/events/${e2.id}/join`)).status, 201)
