@@ -28,7 +28,8 @@ async function collaborator(name, challengeId) {
   const cursors = h.collector(ch, 'broadcast', { event: 'cursor' })
   await h.subscribe(ch)
   /** key → section, from the presence state this client sees. */
-  const editing = () => Object.fromEntries(Object.entries(ch.presenceState()).map(([k, metas]) => [k, metas.map((m) => m.section).join('|')]))
+  const editing = () => Object.fromEntries(Object.entries(ch.presenceState()).sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, metas]) => [k, metas.map((m) => m.section).join('|')]))
   return { name, client, ch, cursors, leaves, editing }
 }
 
