@@ -103,6 +103,12 @@ class HeraldWarTest {
         RawResponse pluginSocket = rawUpgrade(port, CONTEXT + "/plugins/notes/echo?access_token=" + user);
         assertEquals(101, pluginSocket.status, "plugin upgrade with a JWT: " + pluginSocket);
 
+        // The voice relay endpoint accepts an authenticated upgrade (no API key is configured here, so the relay then
+        // tells the client so and closes; the upgrade itself is what this checks).
+        RawResponse voice = rawUpgrade(port, CONTEXT + "/plugins/voice/relay?access_token=" + user);
+        assertEquals(101, voice.status, "voice relay upgrade: " + voice);
+        assertEquals(401, rawUpgrade(port, CONTEXT + "/plugins/voice/relay").status, "voice relay without a JWT");
+
         // The real client: heartbeat, join, broadcast between two clients, a postgres_change of a row the plugin
         // wrote; then one 4.5 MB frame on a raw socket.
         runNodeSmoke(base + "/realtime/v1", token, base, user);

@@ -1,0 +1,107 @@
+package dev.herald.plugins.bookmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.policy.ChannelAction;
+import dev.herald.api.policy.Decision;
+import dev.herald.api.policy.Principal;
+import dev.herald.api.policy.RowPolicy;
+import jakarta.ws.rs.WebApplicationException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BookmarksLogicTest {
+
+    private static Map<String, Object> body(Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    private static void assertRefused(int status, String messagePart, Runnable r) {
+        WebApplicationException e = assertThrows(WebApplicationException.class, r::run);
+        assertEquals(status, e.getResponse().getStatus());
+        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) e.getResponse().getEntity();
+        assertTrue(String.valueOf(entity.get("message")).contains(messagePart), () -> "message was " + entity);
+        assertEquals(status == 400 ? "InvalidInput" : status == 403 ? "Forbidden" : status == 404 ? "NotFound" : "Conflict", entity.get("error"));
+    }
+
+    @Test
+    void parsesAValidBookmarkAndTrims() {
+        BookmarkInput in = BookmarkInput.parse(body("item_type", "idea", "item_id", " idea-7 ", "note", " later "));
+        assertEquals(new BookmarkInput("idea", "idea-7", "later"), in);
+        assertNull(BookmarkInput.parse(body("item_type", "partner", "item_id", "p1")).note());
+    }
+
+    @Test
+    void numericItemIdsKeepTheirTextForm() {
+        assertEquals("42", BookmarkInput.parse(body("item_type", "challenge", "item_id", 42)).itemId());
+    }
+
+    @Test
+    void everyItemTypeOfTheIssueIsAccepted() {
+        for (String t : List.of("challenge", "idea", "event", "opportunity", "partner")) {
+            assertEquals(t, BookmarkInput.parse(body("item_type", t, "item_id", "x")).itemType());
+        }
+    }
+
+    @Test
+    void refusesMissingUnknownAndMalformedFields() {
+        assertRefused(400, "JSON object body is required", () -> BookmarkInput.parse(null));
+        assertRefused(400, "item_type is required", () -> BookmarkInput.parse(body("item_id", "1")));
+        assertRefused(400, "item_type must be one of", () -> BookmarkInput.parse(body("item_type", "video", "item_id", "1")));
+        assertRefused(400, "item_id is required", () -> BookmarkInput.parse(body("item_type", "idea")));
+        assertRefused(400, "item_id must not be blank", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", "  ")));
+        assertRefused(400, "whitespace", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", "a b")));
+        assertRefused(400, "at most 128", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", "x".repeat(129))));
+        assertRefused(400, "item_id must be a string", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", 1.5)));
+        assertRefused(400, "at most 500", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", "1", "note", "n".repeat(501))));
+        assertRefused(400, "unknown field(s) [user_id]", () -> BookmarkInput.parse(body("item_type", "idea", "item_id", "1", "user_id", "someone-else")));
+    }
+
+    @Test
+    void unknownOrImpossibleIdsAre404() {
+        assertRefused(404, "no bookmark with id 'abc'", () -> JsonInput.id("abc", "bookmark"));
+        assertRefused(404, "no bookmark with id '0'", () -> JsonInput.id("0", "bookmark"));
+        assertEquals(12L, JsonInput.id("12", "bookmark"));
+    }
+
+    @Test
+    void rowPolicyDeliversOnlyTheOwnersRows() {
+        RowPolicy policy = new BookmarksPlugin().rowPolicies().get(0);
+        assertEquals("bookmarks", policy.table());
+        Map<String, Object> row = Map.of("id", 1L, "user_id", "user-a", "item_type", "idea", "item_id", "1");
+        assertTrue(policy.allows(Map.of("sub", "user-a"), row));
+        assertFalse(policy.allows(Map.of("sub", "user-b"), row));
+        Map<String, Object> noSub = new HashMap<>();
+        noSub.put("sub", null);
+        assertFalse(policy.allows(noSub, row));
+    }
+
+    @Test
+    void channelPolicyGrantsOnlyReadToSignedInUsers() {
+        BookmarksPlugin.OwnTopicPolicy policy = new BookmarksPlugin.OwnTopicPolicy();
+        assertEquals("bookmarks:{sub}", policy.topicPattern());
+        Principal user = new Principal("authenticated", "user-a", Map.of("sub", "user-a"));
+        assertEquals(Decision.ALLOW, policy.decide(ChannelAction.READ, "bookmarks:user-a", user));
+        assertEquals(Decision.ABSTAIN, policy.decide(ChannelAction.BROADCAST_WRITE, "bookmarks:user-a", user));
+        assertEquals(Decision.ABSTAIN, policy.decide(ChannelAction.PRESENCE_WRITE, "bookmarks:user-a", user));
+        assertEquals(Decision.ABSTAIN, policy.decide(ChannelAction.READ, "bookmarks:x", new Principal("anon", null, Map.of())));
+    }
+
+    @Test
+    void channelCarriesOnlyBookmarksFilteredToTheSubscriber() {
+        ChannelSpec spec = new BookmarksPlugin().channels().get(0);
+        assertEquals(List.of("public.bookmarks"), spec.tables());
+        assertEquals(Map.of("public.bookmarks", "user_id=eq.{sub}"), spec.defaultFilters());
+        assertFalse(spec.broadcast());
+        assertFalse(spec.presence());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.herald.plugins.voice;
+
+import dev.herald.api.ErrorCode;
+import dev.herald.api.policy.Principal;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The REST API at {@code /plugins/voice}. */
+@Produces(MediaType.APPLICATION_JSON)
+public final class VoiceApi {
+    private final VoiceService service;
+
+    VoiceApi(VoiceService service) {
+        this.service = service;
+    }
+
+    /**
+     * {@code POST /plugins/voice/session}: a short-lived client secret for connecting a browser straight to the
+     * upstream service, minted with the server's key. The answer holds the secret, its expiry (seconds since the
+     * epoch), the model and the voice; never the key. 403 without a signed-in user, 503 when no key is configured,
+     * 502 when the upstream fails.
+     */
+    @POST
+    @Path("session")
+    public Response session(@Context HttpHeaders headers) {
+        Principal who = service.context().principal(headers);
+        if (who.subject() == null) {
+            throw new WebApplicationException(error(403, ErrorCode.PLUGIN_FORBIDDEN, "voice sessions belong to a signed-in user (the token has no sub)"));
+        }
+        VoiceSettings settings = service.settings();
+        if (!settings.hasApiKey()) {
+            throw new WebApplicationException(error(503, ErrorCode.PLUGIN_UNAVAILABLE,
+                    "the voice service has no API key configured (HERALD_PLUGINS_VOICE_API_KEY or api-key-file)"));
+        }
+        ClientSecrets.ClientSecret secret;
+        try {
+            secret = service.secrets().mint();
+        } catch (ClientSecrets.UpstreamException e) {
+            throw new WebApplicationException(error(502, ErrorCode.PLUGIN_UNAVAILABLE, e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WebApplicationException(error(503, ErrorCode.PLUGIN_UNAVAILABLE, "Herald is stopping"));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("client_secret", secret.value());
+        body.put("expires_at", secret.expiresAt());
+        body.put("model", settings.model());
+        body.put("voice", settings.voice());
+        return Response.ok(body, MediaType.APPLICATION_JSON).header("Cache-Control", "no-store").build();
+    }
+
+    private static Response error(int status, ErrorCode code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", code.code(), "message", code.message(message))).build();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.herald.plugins.voice;
+
+import dev.herald.api.plugin.PluginContext;
+import dev.herald.api.plugin.UsageSink;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What every relay and the REST API share: the settings, one HTTP client for the upstream, the per-user limiter, the
+ * transcript writer, a timer thread and the open relays (closed when Herald stops). Thread-safe.
+ */
+final class VoiceService implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(VoiceService.class.getName());
+
+    private final VoiceSettings settings;
+    private final PluginContext context;
+    private final ExecutorService upstreamThreads;
+    private final HttpClient http;
+    private final SessionLimiter limiter;
+    private final TranscriptStore transcripts;
+    private final ScheduledExecutorService scheduler;
+    private final ClientSecrets secrets;
+    private final Set<RelayEndpoint> open = ConcurrentHashMap.newKeySet();
+
+    VoiceService(VoiceSettings settings, PluginContext context) {
+        this.settings = settings;
+        this.context = context;
+        AtomicInteger n = new AtomicInteger();
+        // Relays write to browsers with blocking sends from these threads, so they must not be the JDK's shared pool.
+        this.upstreamThreads = Executors.newCachedThreadPool(r -> daemon(r, "voice-upstream-" + n.incrementAndGet()));
+        this.http = HttpClient.newBuilder()
+                .executor(upstreamThreads)
+                // HTTP/1.1 only: an h2c upgrade offer on plain http confuses WebSocket-capable servers.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
+                .build();
+        this.limiter = new SessionLimiter(settings.maxSessionsPerUser());
+        this.transcripts = new TranscriptStore(context.dataSource());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "voice-timer"));
+        this.secrets = new ClientSecrets(settings, http);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    VoiceSettings settings() {
+        return settings;
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    SessionLimiter limiter() {
+        return limiter;
+    }
+
+    TranscriptStore transcripts() {
+        return transcripts;
+    }
+
+    /**
+     * Runs {@code task} after the delay on a pooled thread: the single timer thread only hands tasks over, so a task
+     * that blocks (closing a stuck connection) cannot delay every other relay's timers.
+     */
+    ScheduledFuture<?> later(Runnable task, long delay, TimeUnit unit) {
+        return scheduler.schedule(() -> {
+            try {
+                upstreamThreads.execute(task);
+            } catch (RejectedExecutionException stopping) {
+                // Herald is stopping; close() closes every relay anyway
+            }
+        }, delay, unit);
+    }
+
+    ClientSecrets secrets() {
+        return secrets;
+    }
+
+    PluginContext context() {
+        return context;
+    }
+
+    void opened(RelayEndpoint relay) {
+        open.add(relay);
+    }
+
+    void closed(RelayEndpoint relay) {
+        open.remove(relay);
+    }
+
+    int openRelays() {
+        return open.size();
+    }
+
+    /** Logs one finished session's usage and hands it to the analytics plugin's sink, when one is installed. */
+    void recordUsage(String user, Map<String, Object> properties) {
+        LOG.info("voice: session " + properties.get("session_id") + " of " + user + " ended after " + properties.get("seconds")
+                + " s: audio bytes in " + properties.get("audio_bytes_in") + ", out " + properties.get("audio_bytes_out")
+                + "; frames in " + properties.get("frames_in") + ", out " + properties.get("frames_out"));
+        UsageSink sink;
+        try {
+            sink = context.service(UsageSink.class);
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (sink == null) return;
+        try {
+            sink.record("voice_session", user, properties);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "voice: the usage sink failed: " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (RelayEndpoint relay : open) relay.closeBoth(1001, "Herald is stopping", true, true);
+        transcripts.close(2000);
+        scheduler.shutdownNow();
+        upstreamThreads.shutdown();
+        try {
+            upstreamThreads.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
