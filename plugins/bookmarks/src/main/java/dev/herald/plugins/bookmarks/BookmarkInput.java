@@ -1,5 +1,8 @@
 package dev.herald.plugins.bookmarks;
 
+import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.ApiError;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

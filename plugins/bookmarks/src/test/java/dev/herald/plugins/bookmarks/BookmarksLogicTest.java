@@ -1,5 +1,7 @@
 package dev.herald.plugins.bookmarks;
 
+import dev.herald.plugins.support.JsonInput;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,7 @@
 package dev.herald.plugins.campaigns;
 
+import dev.herald.plugins.support.ApiError;
+
 import dev.herald.api.policy.Principal;
 import java.util.List;
 import java.util.Map;

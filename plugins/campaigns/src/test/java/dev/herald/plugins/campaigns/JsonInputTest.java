@@ -1,5 +1,7 @@
 package dev.herald.plugins.campaigns;
 
+import dev.herald.plugins.support.JsonInput;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,8 @@
 package dev.herald.plugins.challenges;
 
+import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.ApiError;
+
 import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.Consumes;

@@ -1,5 +1,8 @@
 package dev.herald.plugins.challenges;
 
+import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.ApiError;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

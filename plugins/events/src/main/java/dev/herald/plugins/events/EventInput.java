@@ -1,5 +1,8 @@
 package dev.herald.plugins.events;
 
+import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.ApiError;
+
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.herald.plugins.events;
+package dev.herald.plugins.support;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * {@code InvalidInput} naming the field, so a client learns what to fix; unknown fields are refused too, because a
  * typo ({@code "titel"}) silently ignored would look like success.
  */
-final class JsonInput {
+public final class JsonInput {
     private final Map<String, Object> body;
 
     private JsonInput(Map<String, Object> body) {
@@ -24,7 +24,7 @@ final class JsonInput {
      *
      * @throws jakarta.ws.rs.WebApplicationException 400 when the body is absent or names an unknown field
      */
-    static JsonInput of(Map<String, Object> body, Set<String> allowed) {
+    public static JsonInput of(Map<String, Object> body, Set<String> allowed) {
         if (body == null) throw ApiError.invalid("a JSON object body is required");
         Set<String> unknown = new TreeSet<>(body.keySet());
         unknown.removeAll(allowed);
@@ -35,19 +35,19 @@ final class JsonInput {
     }
 
     /** Whether the body names {@code field} (even with a null value). */
-    boolean has(String field) {
+    public boolean has(String field) {
         return body.containsKey(field);
     }
 
     /** A required non-blank string of at most {@code maxLength} characters, trimmed. */
-    String requiredText(String field, int maxLength) {
+    public String requiredText(String field, int maxLength) {
         String s = optionalText(field, maxLength);
         if (s == null) throw ApiError.invalid(field + " is required");
         return s;
     }
 
     /** An optional string (null when absent or null); blank or too long is refused. Trimmed. */
-    String optionalText(String field, int maxLength) {
+    public String optionalText(String field, int maxLength) {
         Object v = body.get(field);
         if (v == null) return null;
         if (!(v instanceof String s)) throw ApiError.invalid(field + " must be a string");
@@ -58,14 +58,14 @@ final class JsonInput {
     }
 
     /** A required string that must be one of {@code choices}. */
-    String requiredChoice(String field, List<String> choices) {
+    public String requiredChoice(String field, List<String> choices) {
         String s = optionalChoice(field, choices);
         if (s == null) throw ApiError.invalid(field + " is required (one of " + choices + ")");
         return s;
     }
 
     /** An optional string that must be one of {@code choices} when present. */
-    String optionalChoice(String field, List<String> choices) {
+    public String optionalChoice(String field, List<String> choices) {
         Object v = body.get(field);
         if (v == null) return null;
         if (!(v instanceof String s) || !choices.contains(s)) throw ApiError.invalid(field + " must be one of " + choices);
@@ -73,14 +73,14 @@ final class JsonInput {
     }
 
     /** A required whole number in [min, max]. */
-    long requiredLong(String field, long min, long max) {
+    public long requiredLong(String field, long min, long max) {
         Long n = optionalLong(field, min, max);
         if (n == null) throw ApiError.invalid(field + " is required");
         return n;
     }
 
     /** An optional whole number in [min, max] (null when absent); fractions and strings are refused. */
-    Long optionalLong(String field, long min, long max) {
+    public Long optionalLong(String field, long min, long max) {
         Object v = body.get(field);
         if (v == null) return null;
         long n;
@@ -96,7 +96,7 @@ final class JsonInput {
     }
 
     /** An optional non-negative amount with at most {@code scale} decimals, below {@code max}. */
-    BigDecimal optionalAmount(String field, int scale, BigDecimal max) {
+    public BigDecimal optionalAmount(String field, int scale, BigDecimal max) {
         Object v = body.get(field);
         if (v == null) return null;
         if (!(v instanceof Number num)) throw ApiError.invalid(field + " must be a number");
@@ -112,7 +112,7 @@ final class JsonInput {
     }
 
     /** An optional list of distinct non-blank strings, each at most {@code maxLength} characters. */
-    List<String> optionalTextList(String field, int maxItems, int maxLength) {
+    public List<String> optionalTextList(String field, int maxItems, int maxLength) {
         Object v = body.get(field);
         if (v == null) return null;
         if (!(v instanceof List<?> list)) throw ApiError.invalid(field + " must be an array of strings");
@@ -129,7 +129,7 @@ final class JsonInput {
     }
 
     /** A path or query id: a positive whole number, else 404 (an id that cannot exist is an unknown id). */
-    static long id(String raw, String what) {
+    public static long id(String raw, String what) {
         try {
             long id = Long.parseLong(raw);
             if (id > 0) return id;
