@@ -1,6 +1,7 @@
 package dev.herald.plugins.challenges;
 
 import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.Transactions;
 import dev.herald.plugins.support.ApiError;
 
 import dev.herald.api.plugin.PluginContext;
@@ -103,28 +104,22 @@ public final class ChallengesApi {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "challenge");
         ChallengeInput in = ChallengeInput.forUpdate(body);
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                requireOwner(findChallenge(c, id, true), user);
-                try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenges SET title = COALESCE(?, title), description = COALESCE(?, description), "
-                        + "sections = COALESCE(?, sections), status = COALESCE(?, status), updated_at = now() WHERE id = ? RETURNING " + CHALLENGE)) {
-                    ps.setString(1, in.title());
-                    ps.setString(2, in.description());
-                    ps.setArray(3, in.sections() == null ? null : c.createArrayOf("text", in.sections().toArray()));
-                    ps.setString(4, in.status());
-                    ps.setLong(5, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        Map<String, Object> out = challenge(rs);
-                        c.commit();
-                        return out;
-                    }
+        return Transactions.run(context.dataSource(), c -> {
+            requireOwner(findChallenge(c, id, true), user);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenges SET title = COALESCE(?, title), description = COALESCE(?, description), "
+                    + "sections = COALESCE(?, sections), status = COALESCE(?, status), updated_at = now() WHERE id = ? RETURNING " + CHALLENGE)) {
+                ps.setString(1, in.title());
+                ps.setString(2, in.description());
+                ps.setArray(3, in.sections() == null ? null : c.createArrayOf("text", in.sections().toArray()));
+                ps.setString(4, in.status());
+                ps.setLong(5, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Map<String, Object> out = challenge(rs);
+                    return out;
                 }
-            } finally {
-                rollbackQuietly(c);
             }
-        }
+        });
     }
 
     @DELETE
@@ -132,20 +127,14 @@ public final class ChallengesApi {
     public Response delete(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "challenge");
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                requireOwner(findChallenge(c, id, true), user);
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.challenges WHERE id = ?")) {
-                    ps.setLong(1, id);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                return Response.noContent().build();
-            } finally {
-                rollbackQuietly(c);
+        return Transactions.run(context.dataSource(), c -> {
+            requireOwner(findChallenge(c, id, true), user);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.challenges WHERE id = ?")) {
+                ps.setLong(1, id);
+                ps.executeUpdate();
             }
-        }
+            return Response.noContent().build();
+        });
     }
 
     // --------------------------------------------------------------------------------------------- submissions
@@ -161,32 +150,26 @@ public final class ChallengesApi {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "challenge");
         String content = ChallengeInput.submission(body);
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                // FOR SHARE: a concurrent close (UPDATE) waits for this submission, so none lands on a closed challenge.
-                Map<String, Object> ch = findChallenge(c, id, " FOR SHARE");
-                if (!"open".equals(ch.get("status"))) throw ApiError.conflict("challenge " + id + " is closed for submissions");
-                Map<String, Object> sub;
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO public.challenge_submissions (challenge_id, submitted_by, content) VALUES (?, ?, ?) RETURNING " + SUBMISSION)) {
-                    ps.setLong(1, id);
-                    ps.setString(2, user);
-                    ps.setString(3, content);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        sub = submission(rs);
-                    }
+        return Transactions.run(context.dataSource(), c -> {
+            // FOR SHARE: a concurrent close (UPDATE) waits for this submission, so none lands on a closed challenge.
+            Map<String, Object> ch = findChallenge(c, id, " FOR SHARE");
+            if (!"open".equals(ch.get("status"))) throw ApiError.conflict("challenge " + id + " is closed for submissions");
+            Map<String, Object> sub;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO public.challenge_submissions (challenge_id, submitted_by, content) VALUES (?, ?, ?) RETURNING " + SUBMISSION)) {
+                ps.setLong(1, id);
+                ps.setString(2, user);
+                ps.setString(3, content);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    sub = submission(rs);
                 }
-                String owner = (String) ch.get("created_by");
-                if (!owner.equals(user)) {
-                    notify(c, owner, id, (Long) sub.get("id"), "submission_received", Review.receivedMessage(user, (String) ch.get("title")));
-                }
-                c.commit();
-                return Response.status(201).entity(sub).build();
-            } finally {
-                rollbackQuietly(c);
             }
-        }
+            String owner = (String) ch.get("created_by");
+            if (!owner.equals(user)) {
+                notify(c, owner, id, (Long) sub.get("id"), "submission_received", Review.receivedMessage(user, (String) ch.get("title")));
+            }
+            return Response.status(201).entity(sub).build();
+        });
     }
 
     /** A challenge's submissions, oldest first (visible to every signed-in user, like the challenge channel). */
@@ -212,38 +195,32 @@ public final class ChallengesApi {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "submission");
         String decision = Review.decision(body);
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Map<String, Object> sub;
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + SUBMISSION + " FROM public.challenge_submissions WHERE id = ? FOR UPDATE")) {
-                    ps.setLong(1, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) throw ApiError.notFound("no submission with id " + id);
-                        sub = submission(rs);
-                    }
+        return Transactions.run(context.dataSource(), c -> {
+            Map<String, Object> sub;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SUBMISSION + " FROM public.challenge_submissions WHERE id = ? FOR UPDATE")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) throw ApiError.notFound("no submission with id " + id);
+                    sub = submission(rs);
                 }
-                Map<String, Object> ch = findChallenge(c, (Long) sub.get("challenge_id"), false);
-                Review.check((String) sub.get("status"), user, (String) ch.get("created_by"), (String) ch.get("status"));
-                Map<String, Object> out;
-                try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenge_submissions SET status = ?, reviewed_at = now() WHERE id = ? RETURNING " + SUBMISSION)) {
-                    ps.setString(1, decision);
-                    ps.setLong(2, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        out = submission(rs);
-                    }
-                }
-                String submitter = (String) sub.get("submitted_by");
-                if (!submitter.equals(user)) {
-                    notify(c, submitter, (Long) sub.get("challenge_id"), id, "submission_reviewed", Review.reviewedMessage(decision, (String) ch.get("title")));
-                }
-                c.commit();
-                return out;
-            } finally {
-                rollbackQuietly(c);
             }
-        }
+            Map<String, Object> ch = findChallenge(c, (Long) sub.get("challenge_id"), false);
+            Review.check((String) sub.get("status"), user, (String) ch.get("created_by"), (String) ch.get("status"));
+            Map<String, Object> out;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenge_submissions SET status = ?, reviewed_at = now() WHERE id = ? RETURNING " + SUBMISSION)) {
+                ps.setString(1, decision);
+                ps.setLong(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out = submission(rs);
+                }
+            }
+            String submitter = (String) sub.get("submitted_by");
+            if (!submitter.equals(user)) {
+                notify(c, submitter, (Long) sub.get("challenge_id"), id, "submission_reviewed", Review.reviewedMessage(decision, (String) ch.get("title")));
+            }
+            return out;
+        });
     }
 
     // ------------------------------------------------------------------------------------------- notifications
@@ -373,16 +350,6 @@ public final class ChallengesApi {
         return t == null ? null : t.toString();
     }
 
-    private static void rollbackQuietly(Connection c) {
-        try {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it
-        }
-    }
 
     private String subject(HttpHeaders headers) {
         Principal who = context.principal(headers);

@@ -1,6 +1,7 @@
 package dev.herald.plugins.events;
 
 import dev.herald.plugins.support.JsonInput;
+import dev.herald.plugins.support.Transactions;
 import dev.herald.plugins.support.ApiError;
 
 import dev.herald.api.plugin.PluginContext;
@@ -106,33 +107,27 @@ public final class EventsApi {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "event");
         EventInput in = EventInput.forUpdate(body);
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Map<String, Object> current = find(c, id, true);
-                requireOwner(current, user);
-                if (in.capacity() != null) {
-                    String refusal = Capacity.refuseResize((Integer) current.get("participant_count"), in.capacity());
-                    if (refusal != null) throw ApiError.conflict(refusal);
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE public.events SET title = COALESCE(?, title), description = COALESCE(?, description), "
-                        + "starts_at = COALESCE(?, starts_at), capacity = COALESCE(?, capacity), updated_at = now() WHERE id = ? RETURNING " + COLUMNS)) {
-                    ps.setString(1, in.title());
-                    ps.setString(2, in.description());
-                    ps.setObject(3, in.startsAt(), Types.TIMESTAMP_WITH_TIMEZONE);
-                    ps.setObject(4, in.capacity(), Types.INTEGER);
-                    ps.setLong(5, id);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        Map<String, Object> updated = event(rs);
-                        c.commit();
-                        return updated;
-                    }
-                }
-            } finally {
-                rollbackQuietly(c);
+        return Transactions.run(context.dataSource(), c -> {
+            Map<String, Object> current = find(c, id, true);
+            requireOwner(current, user);
+            if (in.capacity() != null) {
+                String refusal = Capacity.refuseResize((Integer) current.get("participant_count"), in.capacity());
+                if (refusal != null) throw ApiError.conflict(refusal);
             }
-        }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE public.events SET title = COALESCE(?, title), description = COALESCE(?, description), "
+                    + "starts_at = COALESCE(?, starts_at), capacity = COALESCE(?, capacity), updated_at = now() WHERE id = ? RETURNING " + COLUMNS)) {
+                ps.setString(1, in.title());
+                ps.setString(2, in.description());
+                ps.setObject(3, in.startsAt(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(4, in.capacity(), Types.INTEGER);
+                ps.setLong(5, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Map<String, Object> updated = event(rs);
+                    return updated;
+                }
+            }
+        });
     }
 
     /** Deletes an event of the caller's (and its participants): 204. */
@@ -141,20 +136,14 @@ public final class EventsApi {
     public Response delete(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "event");
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                requireOwner(find(c, id, true), user);
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.events WHERE id = ?")) {
-                    ps.setLong(1, id);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                return Response.noContent().build();
-            } finally {
-                rollbackQuietly(c);
+        return Transactions.run(context.dataSource(), c -> {
+            requireOwner(find(c, id, true), user);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.events WHERE id = ?")) {
+                ps.setLong(1, id);
+                ps.executeUpdate();
             }
-        }
+            return Response.noContent().build();
+        });
     }
 
     /**
@@ -166,32 +155,25 @@ public final class EventsApi {
     public Response join(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "event");
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                // The row lock serialises every join and leave of this event until commit.
-                Map<String, Object> event = find(c, id, true);
-                int count = (Integer) event.get("participant_count");
-                int capacity = (Integer) event.get("capacity");
-                try (PreparedStatement ins = c.prepareStatement("INSERT INTO public.event_participants (event_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-                    ins.setLong(1, id);
-                    ins.setString(2, user);
-                    if (ins.executeUpdate() == 0) {
-                        c.commit();
-                        return Response.ok(participation(id, user, true, count, capacity)).build();
-                    }
+        return Transactions.run(context.dataSource(), c -> {
+            // The row lock serialises every join and leave of this event until commit.
+            Map<String, Object> event = find(c, id, true);
+            int count = (Integer) event.get("participant_count");
+            int capacity = (Integer) event.get("capacity");
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO public.event_participants (event_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                ins.setLong(1, id);
+                ins.setString(2, user);
+                if (ins.executeUpdate() == 0) {
+                    return Response.ok(participation(id, user, true, count, capacity)).build();
                 }
-                if (!Capacity.hasRoom(count, capacity)) {
-                    c.rollback();
-                    throw ApiError.conflict("event " + id + " is full (" + count + " of " + capacity + " places taken)");
-                }
-                int now = moveCount(c, id, +1);
-                c.commit();
-                return Response.status(201).entity(participation(id, user, true, now, capacity)).build();
-            } finally {
-                rollbackQuietly(c);
             }
-        }
+            if (!Capacity.hasRoom(count, capacity)) {
+                c.rollback();
+                throw ApiError.conflict("event " + id + " is full (" + count + " of " + capacity + " places taken)");
+            }
+            int now = moveCount(c, id, +1);
+            return Response.status(201).entity(participation(id, user, true, now, capacity)).build();
+        });
     }
 
     /** Removes the caller from an event: 200 with the new count; 409 when the caller had not joined; 404 for no such event. */
@@ -200,22 +182,16 @@ public final class EventsApi {
     public Map<String, Object> leave(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
         String user = subject(headers);
         long id = JsonInput.id(rawId, "event");
-        try (Connection c = context.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Map<String, Object> event = find(c, id, true);
-                try (PreparedStatement del = c.prepareStatement("DELETE FROM public.event_participants WHERE event_id = ? AND user_id = ?")) {
-                    del.setLong(1, id);
-                    del.setString(2, user);
-                    if (del.executeUpdate() == 0) throw ApiError.conflict("you have not joined event " + id);
-                }
-                int now = moveCount(c, id, -1);
-                c.commit();
-                return participation(id, user, false, now, (Integer) event.get("capacity"));
-            } finally {
-                rollbackQuietly(c);
+        return Transactions.run(context.dataSource(), c -> {
+            Map<String, Object> event = find(c, id, true);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM public.event_participants WHERE event_id = ? AND user_id = ?")) {
+                del.setLong(1, id);
+                del.setString(2, user);
+                if (del.executeUpdate() == 0) throw ApiError.conflict("you have not joined event " + id);
             }
-        }
+            int now = moveCount(c, id, -1);
+            return participation(id, user, false, now, (Integer) event.get("capacity"));
+        });
     }
 
     /** Who joined an event, first joiner first. */
@@ -306,16 +282,6 @@ public final class EventsApi {
         return t == null ? null : t.toString();
     }
 
-    private static void rollbackQuietly(Connection c) {
-        try {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it
-        }
-    }
 
     private String subject(HttpHeaders headers) {
         Principal who = context.principal(headers);
