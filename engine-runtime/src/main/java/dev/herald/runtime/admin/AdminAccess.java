@@ -1,11 +1,8 @@
 package dev.herald.runtime.admin;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -110,28 +107,7 @@ public final class AdminAccess {
 
     /** The generated password of a development start: created once in the data directory, owner-only. */
     public static String loadOrCreatePassword(Path dataDir) {
-        Path file = dataDir.resolve(FILE_NAME);
-        try {
-            if (Files.isRegularFile(file)) {
-                String s = Files.readString(file, StandardCharsets.UTF_8).strip();
-                if (s.length() >= 16) return s;
-            }
-            Files.createDirectories(dataDir);
-            byte[] random = new byte[18];
-            RANDOM.nextBytes(random);
-            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            Path tmp = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system: the data directory's own protection applies
-            }
-            Files.writeString(tmp, password + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return password;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read or create the admin password in " + dataDir.toAbsolutePath(), e);
-        }
+        return dev.herald.runtime.auth.SecretStore.loadOrCreate(dataDir, FILE_NAME, 18, 16, "the admin password");
     }
 
     static byte[] sha256(String s) {

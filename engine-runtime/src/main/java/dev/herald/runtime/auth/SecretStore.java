@@ -31,27 +31,35 @@ public final class SecretStore {
 
     /** Returns the stored secret, generating 48 random bytes (base64url) on first use. */
     public static String loadOrCreate(Path dataDir) {
-        Path file = dataDir.resolve(FILE_NAME);
+        return loadOrCreate(dataDir, FILE_NAME, 48, 32, "the JWT secret");
+    }
+
+    /**
+     * A random value kept in {@code dataDir/fileName}: read when present (and at least {@code minLength} long),
+     * otherwise {@code bytes} random bytes (base64url) written atomically, readable by the owner only.
+     */
+    public static String loadOrCreate(Path dataDir, String fileName, int bytes, int minLength, String what) {
+        Path file = dataDir.resolve(fileName);
         try {
             if (Files.isRegularFile(file)) {
                 String s = Files.readString(file, StandardCharsets.UTF_8).strip();
-                if (s.length() >= 32) return s;
+                if (s.length() >= minLength) return s;
             }
             Files.createDirectories(dataDir);
-            byte[] random = new byte[48];
+            byte[] random = new byte[bytes];
             new SecureRandom().nextBytes(random);
-            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            Path tmp = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
+            String value = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Path tmp = Files.createTempFile(dataDir, fileName, ".tmp");
             try {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException ignored) {
                 // non-POSIX file system: the data directory's own protection applies
             }
-            Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, value + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return secret;
+            return value;
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read or create the JWT secret in " + dataDir.toAbsolutePath(), e);
+            throw new UncheckedIOException("Cannot read or create " + what + " in " + dataDir.toAbsolutePath(), e);
         }
     }
 
