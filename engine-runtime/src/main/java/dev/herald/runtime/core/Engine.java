@@ -69,6 +69,8 @@ public final class Engine implements AutoCloseable {
     private final CdcService cdc;
 
     private final PluginHost plugins;
+    /** The engine as plugins and plugin endpoints reach it (one per engine; it holds no state of its own). */
+    private final PluginSide pluginSide = new PluginSide();
 
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes) {
         this(config, jwtSecret, startupNotes, null, null, PluginHost.of(config, List.of()));
@@ -89,7 +91,7 @@ public final class Engine implements AutoCloseable {
         this.plugins = plugins;
         plugins.metrics(metrics);
         // Plugins start before the authorisers are built: their policies join the policy file's.
-        plugins.start(EnginePluginContext.factory(plugins, new PluginSide()));
+        plugins.start(EnginePluginContext.factory(plugins, pluginSide));
         List<dev.herald.api.policy.ChannelPolicy> channelPolicies = new java.util.ArrayList<>(policies.channelPolicies());
         channelPolicies.addAll(plugins.channelPolicies());
         List<dev.herald.api.policy.RowPolicy> rowPolicies = new java.util.ArrayList<>(policies.rowPolicies());
@@ -190,12 +192,12 @@ public final class Engine implements AutoCloseable {
 
     /** Checks the JWT of a plugin REST call; throws a JSON 401 when it is missing or invalid. */
     public Principal authenticatePluginCall(String authorization, String apikey) {
-        return new PluginSide().principal(authorization, apikey);
+        return pluginSide.principal(authorization, apikey);
     }
 
     /** Verifies the JWT of a plugin WebSocket upgrade; throws when it is invalid. */
     public Principal verifyPluginToken(String token) {
-        return new PluginSide().verify(token);
+        return pluginSide.verify(token);
     }
 
     /**
