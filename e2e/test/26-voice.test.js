@@ -376,16 +376,23 @@ function flavourSuite(flavour) {
 
     if (flavour === 'beta') {
       test('a service that never sends session.created is given up after connect-timeout-ms', async () => {
-        upstream.rejectNext.created = false
-        const n = upstream.connections.length + 1
-        const relay = await openRelay(ctx.server, await userToken(ctx.server, 'silent-upstream'))
-        relay.ws.send('{"type":"input_audio_buffer.append","audio":""}')
-        const up = await upstream.connection(n)
-        const closed = await h.withTimeout(relay.closed, 8000, 'relay closed')
-        assert.deepEqual(closed, { code: 1011, reason: 'VoiceUpstreamFailed: no session.created within 2000 ms' })
-        assert.equal(relay.events[0].error.code, 'VoiceUpstreamFailed')
-        assert.equal((await h.withTimeout(up.closed, 5000, 'upstream closed')).code, 1011)
-        assert.equal(up.frames.filter((f) => f.dir === 'in').length, 0, 'held frames are dropped, not sent unconfigured')
+        // Every new upstream connection is silent during this test: a late connection of an earlier test's relay
+        // (its client already gone) must not take the silence meant for this one.
+        upstream.rejectNext.silentAll = true
+        try {
+          const n = upstream.connections.length + 1
+          const relay = await openRelay(ctx.server, await userToken(ctx.server, 'silent-upstream'))
+          relay.ws.send('{"type":"input_audio_buffer.append","audio":""}')
+          const closed = await h.withTimeout(relay.closed, 8000, 'relay closed')
+          assert.deepEqual(closed, { code: 1011, reason: 'VoiceUpstreamFailed: no session.created within 2000 ms' })
+          assert.equal(relay.events[0].error.code, 'VoiceUpstreamFailed')
+          // This relay's upstream is the one it gave up on (1011); a stray would have been closed as "client closed".
+          const up = await h.waitFor(() => upstream.connections.slice(n - 1).find((c) => c.closeInfo && c.closeInfo.code === 1011),
+            5000, 'the given-up upstream connection closed with 1011')
+          assert.equal(up.frames.filter((f) => f.dir === 'in').length, 0, 'held frames are dropped, not sent unconfigured')
+        } finally {
+          upstream.rejectNext.silentAll = false
+        }
       })
 
       test('a session ends at max-session-seconds, on both sides', async () => {

@@ -165,7 +165,9 @@ function wrongKeyBody(auth) {
  * Returns { url, port, connections, rest, rejectNext, close() }: `connections` holds one record per WebSocket
  * connection (see Connection), `rest` every REST request ({path, headers, body, status}); `rejectNext.rest` /
  * `rejectNext.upgrade` set to a status make the next request / upgrade fail with it; `rejectNext.created = false`
- * makes the next connection never send session.created (a broken service). `echo: true` (benchmarks) answers each
+ * makes the next connection never send session.created (a broken service); `rejectNext.silentAll = true` makes every
+ * connection silent until it is reset (a test cannot otherwise tell its own connection from a late one of an earlier
+ * relay). `echo: true` (benchmarks) answers each
  * append at once with an audio delta carrying the same audio, its `item_id` being the append's `event_id`.
  */
 async function startUpstream({ apiKey, echo = false }) {
@@ -250,7 +252,7 @@ async function startUpstream({ apiKey, echo = false }) {
     const model = url.searchParams.get('model')
     if (!model) return refuse(400, '{"error":{"message":"Missing required parameter: \'model\'.","type":"invalid_request_error","code":"missing_required_parameter"}}')
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const silent = rejectNext.created === false
+      const silent = rejectNext.created === false || rejectNext.silentAll === true
       rejectNext.created = true
       const conn = new Connection(ws, req, model, { silent, echo })
       connections.push(conn)
@@ -304,7 +306,12 @@ class Connection {
     this.vadTimer = null
     this.eventSeq = 0
     this.itemSeq = 0
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })))
+    this.silent = silent
+    this.closeInfo = null
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      this.closeInfo = { code, reason: reason.toString('utf8') }
+      resolve(this.closeInfo)
+    }))
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('error', () => {})
     if (!silent) this.emit({ type: 'session.created', session: this.session })
