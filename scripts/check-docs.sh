@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The docs check (run by scripts/test-all.sh after the Maven build; needs the built artifacts, never builds):
+#  0. no file of the repository carries merge-conflict markers (checked first; needs no build);
 #  1. the generated reference tables (configuration keys of Herald and of every bundled plugin, error codes) are
 #     current: ReferenceDocs --check, run from the built herald.jar;
 #  2. relative links between the markdown files resolve;
@@ -8,6 +9,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+
+echo "== merge-conflict markers"
+# A marker is a line that starts with seven '<' or '>' (or '|', diff3's base marker) followed by a space or the end
+# of the line; '=======' counts only between such markers, so markdown underlines and separator comments pass.
+# Tracked files of a git checkout (the working-tree content), else every text file outside build output.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  MARKED=$(git grep -I -l -E '^(<<<<<<<|>>>>>>>|[|]{7})( |$)' -- . || true)
+else
+  MARKED=$(grep -rIl -E '^(<<<<<<<|>>>>>>>|[|]{7})( |$)' --exclude-dir=.git --exclude-dir=node_modules --exclude-dir=target . || true)
+fi
+if [ -n "$MARKED" ]; then
+  echo "check-docs: merge-conflict markers left in:" >&2
+  while IFS= read -r f; do
+    awk -v f="$f" '
+      /^(<<<<<<<|[|][|][|][|][|][|][|])( |$)/ { inside = 1 }
+      inside && /^(<<<<<<<|[|][|][|][|][|][|][|]|=======|>>>>>>>)( |$)/ { print "  " f ":" FNR ": " $0 }
+      /^>>>>>>>( |$)/ { if (!inside) print "  " f ":" FNR ": " $0; inside = 0 }' "$f" >&2
+  done <<<"$MARKED"
+  exit 1
+fi
+echo "no merge-conflict markers"
+
 JAR="$ROOT/dist/standalone/target/herald.jar"
 ARCHIVE=$(ls "$ROOT"/dist/standalone/target/herald-*.tar.gz 2>/dev/null | head -n1 || true)
 [ -f "$JAR" ] && [ -n "$ARCHIVE" ] || { echo "check-docs: build first (mvn -B install); $JAR or the archive is missing" >&2; exit 1; }
