@@ -1,6 +1,7 @@
 'use strict'
 // Server contract: without HERALD_JWT_SECRET the server generates a secret in HERALD_DATA_DIR and prints
-// usable `anon key:` / `service_role key:` JWTs; the secret survives a restart on the same data dir.
+// usable `anon key:` / `service_role key:` JWTs; the secret and the keys survive a restart on the same data dir (the
+// keys are minted once and stored beside the secret, so every start prints the same ones).
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -43,9 +44,12 @@ test('generated secret: printed anon/service_role keys work for WebSocket and RE
   await h.closeClient(client)
   await s1.stop()
 
-  // restart on the same data dir: the previously printed key is still valid
+  // restart on the same data dir: the same keys are printed, and the previously printed key is still valid
   const s2 = await h.startServer({ HERALD_JWT_SECRET: null, HERALD_DATA_DIR: dataDir })
   servers.push(s2)
+  assert.equal(s2.anonKey, s1.anonKey, 'the second start prints the anon key of the first')
+  assert.equal(s2.serviceKey, s1.serviceKey, 'the second start prints the service_role key of the first')
+  assert.match(fs.readFileSync(path.join(dataDir, 'jwt-keys'), 'utf8'), new RegExp(`^anon=${s1.anonKey}$`, 'm'))
   const r = await h.tryUpgrade(`${s2.wsUrl}?apikey=${s1.anonKey}&vsn=2.0.0`)
   assert.equal(r.status, 101, `old anon key after restart: ${r.status} ${r.body || ''}`)
 })

@@ -7,7 +7,6 @@ import dev.herald.runtime.db.Database;
 import dev.herald.runtime.plugin.PluginHost;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,10 +45,12 @@ public final class EngineBootstrap {
                         + " (a generated development secret is only used on 127.0.0.1/localhost)");
             }
             secret = SecretStore.loadOrCreate(config.dataDir());
-            notes.add("No " + env + " configured: using the development secret in "
-                    + config.dataDir().resolve("jwt-secret") + ". Keys for your clients:");
-            notes.add("anon key: " + SecretStore.mintKey(secret, "anon", Duration.ofDays(3650)));
-            notes.add("service_role key: " + SecretStore.mintKey(secret, "service_role", Duration.ofDays(3650)));
+            // Minted once and stored: every start prints the same keys.
+            SecretStore.DevelopmentKeys keys = SecretStore.loadOrMintKeys(config.dataDir(), secret);
+            notes.add("No " + env + " configured: using the development secret in " + config.dataDir().resolve("jwt-secret")
+                    + ". Keys for your clients (stored in " + config.dataDir().resolve(SecretStore.KEYS_FILE_NAME) + "):");
+            notes.add("anon key: " + keys.anon());
+            notes.add("service_role key: " + keys.serviceRole());
         }
         dev.herald.runtime.admin.AdminAccess adminAccess = dev.herald.runtime.admin.AdminSetup.access(config, hosting == Hosting.CONTAINER, notes);
         plugins.init();
