@@ -37,7 +37,8 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.HTTP_PORT, "`4000`", "Port for WebSocket, REST, metrics and plugins (`0` picks a free port; the start line prints it)."),
                     e(HeraldConfig.DATA_DIR, "`herald-data`", "Where Herald keeps its generated secret and the embedded PostgreSQL (`postgres/`)."),
                     e(HeraldConfig.CONFIG_FILE, "none", "A properties file with `herald.*=` lines; system properties and environment variables win over it."),
-                    e(HeraldConfig.SHUTDOWN_DEADLINE_MS, "`5000`", "How long a graceful shutdown waits for queued messages before closing sockets with 1012."))),
+                    e(HeraldConfig.SHUTDOWN_DEADLINE_MS, "`5000`", "How long a graceful shutdown waits for queued messages before closing sockets with 1012."),
+                    e(HeraldConfig.LOG_LIBRARY_LEVEL, "`warn`", "Lowest level logged by the libraries Herald is built on (the embedded PostgreSQL with its `initdb`, Debezium, Kafka Connect, Flyway, HikariCP, Grizzly, Jersey, Weld): `error`, `warn`, `info`, `debug` or `trace`. The default keeps their warnings and errors and leaves out their INFO lines; `info` brings those back. Herald's own lines are logged at `info` (or at this level when it is finer). Standalone server only: in an application server, its logging configuration decides."))),
             new Group("Tokens", List.of(
                     e(HeraldConfig.JWT_SECRET, "generated on loopback", "HS256 secret (at least 32 bytes) that signs client tokens. Without it, the standalone server on loopback generates one in `HERALD_DATA_DIR/jwt-secret` and prints an `anon` and a `service_role` key. Required in an application server."),
                     e(HeraldConfig.JWT_JWKS_URL, "none", "JWKS URL with RS*, PS*, ES* and EdDSA keys (and `oct` keys for HS tokens with a `kid`); cached by `kid`, refreshed on an unknown `kid` (at most once per second) and every 10 minutes."),

@@ -34,6 +34,9 @@ public final class HeraldConfig {
     public static final String OUTBOUND_QUEUE_MESSAGES = "herald.outbound.queue-max-messages";
     public static final String OUTBOUND_QUEUE_BYTES = "herald.outbound.queue-max-bytes";
     public static final String CONFIG_FILE = "herald.config-file";
+    public static final String LOG_LIBRARY_LEVEL = "herald.log.library-level";
+    /** The values {@link #LOG_LIBRARY_LEVEL} accepts, most verbose last. */
+    public static final java.util.List<String> LOG_LEVELS = java.util.List.of("error", "warn", "info", "debug", "trace");
     public static final String DB_EMBEDDED_PORT = "herald.db.embedded-port";
     public static final String JWT_JWKS_URL = "herald.jwt.jwks-url";
     public static final String JWT_JWKS_FILE = "herald.jwt.jwks-file";
@@ -95,6 +98,7 @@ public final class HeraldConfig {
     private final int replayMaxMessages;
     private final long replayMaxAgeMs;
     private final long shutdownDeadlineMs;
+    private final String logLibraryLevel;
     private final String replayStore;
     private final boolean privateOnly;
     private final String limitsProfile;
@@ -168,6 +172,10 @@ public final class HeraldConfig {
         replayMaxMessages = (int) s.integer(REPLAY_MAX_MESSAGES, 10_000, 0, 10_000_000);
         replayMaxAgeMs = s.integer(REPLAY_MAX_AGE_MS, 600_000, 0, 86_400_000);
         shutdownDeadlineMs = s.integer(SHUTDOWN_DEADLINE_MS, 5_000, 0, 600_000);
+        logLibraryLevel = s.string(LOG_LIBRARY_LEVEL, "warn").toLowerCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(logLibraryLevel)) {
+            throw new ConfigException(s.describe(LOG_LIBRARY_LEVEL) + ": '" + logLibraryLevel + "' is not one of " + String.join(", ", LOG_LEVELS));
+        }
         replayStore = s.string(REPLAY_STORE, "memory");
         if (!replayStore.equals("memory") && !replayStore.equals("postgres")) {
             throw new ConfigException(s.describe(REPLAY_STORE) + ": '" + replayStore + "' is not memory or postgres");
@@ -250,6 +258,8 @@ public final class HeraldConfig {
     public long replayMaxAgeMs() { return replayMaxAgeMs; }
     /** How long a graceful drain waits for queued messages before sockets close. */
     public long shutdownDeadlineMs() { return shutdownDeadlineMs; }
+    /** The lowest level logged by the libraries Herald is built on ({@code warn} by default); Herald's own log at info. */
+    public String logLibraryLevel() { return logLibraryLevel; }
     /** {@code memory} (default) or {@code postgres}: where broadcasts are kept for resume. */
     public String replayStore() { return replayStore; }
     /** {@code herald} (defaults for one busy server) or {@code supabase} (Supabase's tenant defaults). */
