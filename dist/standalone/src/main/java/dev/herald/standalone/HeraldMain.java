@@ -26,7 +26,6 @@ import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The standalone server: one Grizzly port carrying Tyrus (WebSocket) and Jersey (REST), beans managed by Weld SE.
@@ -38,19 +37,36 @@ public final class HeraldMain {
     }
 
     public static void main(String[] args) throws Exception {
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
         HeraldConfig config;
-        Engine engine;
         try {
             config = HeraldConfig.load();
+        } catch (ConfigException e) {
+            System.err.println("herald: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        StandaloneLogging.configure(config.logLibraryLevel());
+        // A taken port is found before the embedded PostgreSQL and change capture start, not after (and not under
+        // their shutdown lines).
+        try {
+            probeListen(config.httpHost(), config.httpPort());
+        } catch (java.io.IOException e) {
+            failToListen(config, e);
+            return;
+        }
+        Engine engine;
+        try {
             engine = EngineBootstrap.start(config, EngineBootstrap.Hosting.STANDALONE);
         } catch (ConfigException e) {
             System.err.println("herald: " + e.getMessage());
             System.exit(2);
             return;
         } catch (RuntimeException e) {
-            System.err.println("herald: cannot start: " + e.getMessage());
+            System.err.println("herald: cannot start: " + withRootCause(e));
+            if (HeraldConfig.LOG_LEVELS.indexOf(config.logLibraryLevel()) < HeraldConfig.LOG_LEVELS.indexOf("info")) {
+                System.err.println("herald: the libraries' INFO lines (PostgreSQL's own output among them) are not logged; "
+                        + HeraldConfig.envName(HeraldConfig.LOG_LIBRARY_LEVEL) + "=info adds them");
+            }
             e.printStackTrace();
             System.exit(1);
             return;
@@ -91,7 +107,8 @@ public final class HeraldMain {
         try {
             http.start();
         } catch (java.io.IOException e) {
-            System.err.println("herald: cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
+            // The port was taken between the probe and now.
+            System.err.println(cannotListen(config, e));
             engine.close();
             weld.shutdown();
             System.exit(1);
@@ -106,10 +123,44 @@ public final class HeraldMain {
             weld.shutdown();
         }, "herald-shutdown"));
 
-        engine.startupNotes().forEach(System.out::println);
-        System.out.println("Herald listening on http://" + config.httpHost() + ":" + port
-                + " (WebSocket /realtime/v1/websocket, REST /realtime/v1/api, metrics /metrics)");
+        String url = "http://" + config.httpHost() + ":" + port;
+        // One write, so the notes and the start line (the last: scripts wait for it) stay together in the log.
+        StringBuilder started = new StringBuilder();
+        engine.startupNotes().forEach(n -> started.append(n).append('\n'));
+        if (engine.adminAccess().enabled()) started.append("Admin console: ").append(url).append("/admin/ (user admin)\n");
+        started.append("Herald listening on ").append(url).append(" (WebSocket /realtime/v1/websocket, REST /realtime/v1/api, metrics /metrics)\n");
+        System.out.print(started);
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /** Binds the configured address and lets it go at once; throws what Grizzly would throw a few seconds later. */
+    static void probeListen(String host, int port) throws java.io.IOException {
+        if (port == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as Grizzly binds: a port left in TIME_WAIT is usable
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        }
+    }
+
+    private static void failToListen(HeraldConfig config, java.io.IOException e) {
+        System.err.println(cannotListen(config, e));
+        System.exit(1);
+    }
+
+    private static String cannotListen(HeraldConfig config, java.io.IOException e) {
+        String hint = String.valueOf(e.getMessage()).contains("in use")
+                ? " (another process has the port: stop it, or choose another with " + HeraldConfig.envName(HeraldConfig.HTTP_PORT) + ")"
+                : "";
+        return "herald: cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage() + hint;
+    }
+
+    /** The message, and the innermost cause when it says something the message does not. */
+    static String withRootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String message = String.valueOf(e.getMessage());
+        if (root == e || (root.getMessage() != null && message.contains(root.getMessage()))) return message;
+        return message + " (cause: " + root + ")";
     }
 }

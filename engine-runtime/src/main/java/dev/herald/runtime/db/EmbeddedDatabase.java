@@ -37,6 +37,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         try {
             Files.createDirectories(dir.getParent());
             stopStale(dir);
+            // Checked now rather than found after zonky's 60 s start wait, and named: PostgreSQL's own "could not
+            // bind" line is INFO output of a library, not in the log by default.
+            if (port > 0) requireFreePort(port);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
             // Port 0: let zonky pick a free one (tests run several servers side by side).
             if (port > 0) builder.setPort(port);
@@ -93,6 +96,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
             s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anon, authenticated, service_role");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare roles in the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireFreePort(int port) throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as PostgreSQL binds: a port left in TIME_WAIT is usable
+            probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new IOException("port " + port + " on 127.0.0.1 is not available (" + e.getMessage()
+                    + "); set HERALD_DB_EMBEDDED_PORT to another port, or to 0 for a free one", e);
         }
     }
 
