@@ -136,10 +136,12 @@ public final class HeraldMain {
 
     /** Binds the configured address and lets it go at once; throws what Grizzly would throw a few seconds later. */
     static void probeListen(String host, int port) throws java.io.IOException {
-        if (port == 0) return;
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(host, port);
+        // Port 0 cannot be taken; a host that does not resolve is the configuration check's to report.
+        if (port == 0 || address.isUnresolved()) return;
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.setReuseAddress(true); // as Grizzly binds: a port left in TIME_WAIT is usable
-            probe.bind(new java.net.InetSocketAddress(host, port));
+            probe.bind(address);
         }
     }
 
