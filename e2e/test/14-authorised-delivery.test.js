@@ -217,6 +217,14 @@ test('keys, sub claims and role names ending in $herald or holding NUL break not
   const after = await h.readMetric(ctx.server, 'herald_drops_total', { reason: 'row_check_failed' })
   assert.ok(after >= before + 4, `the NUL group's failed checks are counted (${before} → ${after})`)
 
+  // A role name holding NUL is no database role: a clean refusal, no SQL text.
+  const nulRole = pgChannel(await userClient('r2', 'authenti\u0000cated'), 'nul-role', bindings)
+  await h.subscribe(nulRole.ch).catch(() => {})
+  const refusal = await nulRole.system.waitFor((p) => p && p.extension === 'postgres_changes', 10000, 'NUL role answer')
+  assert.equal(refusal.status, 'error')
+  assert.match(refusal.message, /does not exist in the database/)
+  assert.doesNotMatch(refusal.message, /ERROR:|invalid byte sequence|syntax/)
+
   // The bindings survive: the next rows still arrive.
   await sql(`INSERT INTO public.handover VALUES ('k2$herald', 'x$herald', 'again')`)
   await odd.cols[0].waitFor((x) => x.new.id === 'k2$herald', 10000, 'still subscribed')

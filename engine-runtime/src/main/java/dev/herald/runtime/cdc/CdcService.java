@@ -310,7 +310,7 @@ public final class CdcService implements AutoCloseable {
 
     /** What each binding may receive of {@code e}: column privileges and the change's own row images. */
     private ChangeAuthorization authorization(SubscriptionIndex bindings, TableInfo table, ChangeEvent e) {
-        return new ChangeAuthorization(table, e, catalog, rowAuthorizer, rls, metrics, bindings.bindingsFor(table.schema(), table.name()));
+        return new ChangeAuthorization(table, e, catalog, rowAuthorizer, rls, metrics, () -> bindings.bindingsFor(table.schema(), table.name()));
     }
 
     private void housekeeping() {

@@ -37,7 +37,7 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     private final RowAuthorizer rowAuthorizer;
     private final RowSecurityEvaluator rls;
     private final HeraldMetrics metrics;
-    private final Iterable<PgSubscription> bindings;
+    private final java.util.function.Supplier<? extends Iterable<PgSubscription>> bindings;
     private final boolean policy;
     /** The images to judge: 0 = the current one (new, or old for DELETE), 1 = the old image of an UPDATE. */
     private final List<Map<String, Object>> images = new ArrayList<>();
@@ -45,9 +45,12 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     private Map<RowSecurityEvaluator.Group, boolean[]> byClaims;
     private final Map<String, List<String>> columnsByRole = new HashMap<>();
 
-    /** {@code bindings}: every binding that may receive changes of the table (for batching the RLS groups). */
+    /**
+     * {@code bindings}: every binding that may receive changes of the table, for batching the RLS groups; asked only
+     * when PostgreSQL RLS has to be evaluated.
+     */
     ChangeAuthorization(TableInfo table, ChangeEvent event, TableCatalog catalog, RowAuthorizer rowAuthorizer,
-                        RowSecurityEvaluator rls, HeraldMetrics metrics, Iterable<PgSubscription> bindings) {
+                        RowSecurityEvaluator rls, HeraldMetrics metrics, java.util.function.Supplier<? extends Iterable<PgSubscription>> bindings) {
         this.table = table;
         this.event = event;
         this.catalog = catalog;
@@ -138,7 +141,7 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     /** One round trip for every distinct (role, claims) among the table's bindings. */
     private Map<RowSecurityEvaluator.Group, boolean[]> checkAllGroups() {
         LinkedHashMap<RowSecurityEvaluator.Group, Integer> groups = new LinkedHashMap<>();
-        for (PgSubscription b : bindings) groups.putIfAbsent(new RowSecurityEvaluator.Group(b.role(), b.principal().claims()), groups.size());
+        for (PgSubscription b : bindings.get()) groups.putIfAbsent(new RowSecurityEvaluator.Group(b.role(), b.principal().claims()), groups.size());
         List<RowSecurityEvaluator.Group> list = new ArrayList<>(groups.keySet());
         boolean[][] visible = rls.visible(table, images, list);
         Map<RowSecurityEvaluator.Group, boolean[]> out = new HashMap<>();

@@ -94,6 +94,8 @@ public final class TableCatalog {
     }
 
     public boolean roleExists(String role) {
+        // PostgreSQL text cannot hold NUL, so no such role exists; asking would only produce an encoding error.
+        if (role == null || role.indexOf('\u0000') >= 0) return false;
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
             ps.setString(1, role);
