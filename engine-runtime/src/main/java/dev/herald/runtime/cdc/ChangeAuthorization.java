@@ -44,6 +44,8 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     private final Map<Object, boolean[]> byProjection = new HashMap<>();
     private Map<RowSecurityEvaluator.Group, boolean[]> byClaims;
     private final Map<String, List<String>> columnsByRole = new HashMap<>();
+    private String lastRole;
+    private List<String> lastColumns;
 
     /**
      * {@code bindings}: every binding that may receive changes of the table, for batching the RLS groups; asked only
@@ -84,28 +86,41 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     }
 
     private SubscriptionIndex.Delivery rows(PgSubscription s, boolean matchedNow, boolean matchedBefore, List<String> cols) {
-        if (!policy && !table.rowSecurity()) return new SubscriptionIndex.Delivery(cols, false, true);
+        if (!policy && !table.rowSecurity()) return deliver(cols, false, true);
         switch (event.type()) {
             case INSERT:
-                return matchedNow && visible(s, 0) ? new SubscriptionIndex.Delivery(cols, false, true) : null;
+                return matchedNow && visible(s, 0) ? deliver(cols, false, true) : null;
             case DELETE:
                 if (!matchedNow) return null;
                 // Without FULL the old image is the key: PostgreSQL RLS cannot judge it, and it is delivered key-only.
-                if (!policy && !table.fullReplicaIdentity()) return new SubscriptionIndex.Delivery(cols, false, true);
-                return visible(s, 0) ? new SubscriptionIndex.Delivery(cols, false, true) : null;
+                if (!policy && !table.fullReplicaIdentity()) return deliver(cols, false, true);
+                return visible(s, 0) ? deliver(cols, false, true) : null;
             default:
                 break;
         }
         boolean hasOld = images.size() > 1;
         boolean newOk = visible(s, 0);
         boolean oldOk = hasOld && visible(s, 1);
-        if (matchedNow && newOk) return new SubscriptionIndex.Delivery(cols, false, !hasOld || oldOk);
-        if (s.leave() && oldOk && (matchedBefore || matchedNow)) return new SubscriptionIndex.Delivery(cols, !newOk, true);
+        if (matchedNow && newOk) return deliver(cols, false, !hasOld || oldOk);
+        if (s.leave() && oldOk && (matchedBefore || matchedNow)) return deliver(cols, !newOk, true);
         return null;
+    }
+
+    private static SubscriptionIndex.Delivery deliver(List<String> cols, boolean recordKeyOnly, boolean oldRecord) {
+        return cols == null && !recordKeyOnly && oldRecord ? SubscriptionIndex.Delivery.FULL : new SubscriptionIndex.Delivery(cols, recordKeyOnly, oldRecord);
     }
 
     /** The columns {@code role} may select, in attribute order; null when that leaves out part of the primary key. */
     private List<String> columns(String role) {
+        // Thousands of bindings usually share one or two roles: the last answer first, without hashing.
+        if (role.equals(lastRole)) return lastColumns;
+        List<String> out = columnsFor(role);
+        lastRole = role;
+        lastColumns = out;
+        return out;
+    }
+
+    private List<String> columnsFor(String role) {
         if (columnsByRole.containsKey(role)) return columnsByRole.get(role);
         List<String> visible = catalog.visibleColumns(role, table);
         List<String> out = visible;
