@@ -43,6 +43,9 @@ async function setup(server) {
     ALTER TABLE public.moves ENABLE ROW LEVEL SECURITY;
     CREATE POLICY own ON public.moves FOR SELECT TO authenticated USING (owner = current_setting('request.jwt.claim.sub', true));
 
+    CREATE TABLE public.later (id int PRIMARY KEY, owner text NOT NULL);
+    ALTER TABLE public.later ENABLE ROW LEVEL SECURITY;
+
     CREATE ROLE "member$herald" NOLOGIN;
     GRANT authenticated TO "member$herald";
     GRANT USAGE ON SCHEMA public TO "member$herald";
@@ -188,6 +191,29 @@ test('an UPDATE moving a row out of a user\'s sight, and DELETE with REPLICA IDE
   await h.sleep(800)
   assert.deepEqual(u1.cols[0].items.map((x) => x.eventType), ['INSERT'], 'the delete of m3\'s row did not reach m1')
   assertNoSystemErrors(u1, u1leave, u3)
+})
+
+test('a policy created, changed or dropped while subscribed takes effect within the housekeeping round', async () => {
+  const u = pgChannel(await userClient('l1'), 'later-l1', [{ event: 'INSERT', schema: 'public', table: 'later' }])
+  await subscribeLive(u)
+  const ids = () => u.cols[0].items.map((x) => x.new.id)
+  await sql(`INSERT INTO public.later VALUES (1, 'l1')`) // RLS without a permissive policy: nobody sees it
+  await h.sleep(1000) // judged before the policy below exists
+  await sql(`CREATE POLICY own ON public.later FOR SELECT TO authenticated USING (owner = auth.jwt() ->> 'sub')`)
+  await h.sleep(4500)
+  await sql(`INSERT INTO public.later VALUES (2, 'l1'), (3, 'someone else')`)
+  await u.cols[0].waitFor((x) => x.new.id === 2, 10000, 'the new policy applies')
+  await sql(`ALTER POLICY own ON public.later USING (owner = 'nobody')`)
+  await h.sleep(4500)
+  await sql(`INSERT INTO public.later VALUES (4, 'l1')`)
+  await h.sleep(1000)
+  await sql(`DROP POLICY own ON public.later`)
+  await sql(`CREATE POLICY everyone ON public.later FOR SELECT TO authenticated USING (true)`)
+  await h.sleep(4500)
+  await sql(`INSERT INTO public.later VALUES (5, 'someone else')`)
+  await u.cols[0].waitFor((x) => x.new.id === 5, 10000, 'the replacing policy applies')
+  assert.deepEqual(ids(), [2, 5], 'each row judged by the policies in force when it was delivered')
+  assertNoSystemErrors(u)
 })
 
 // ---------------------------------------------------------------------------------------------------------------
