@@ -123,4 +123,43 @@ class RowSecurityEvaluatorTest {
         rls.invalidateAll();
         assertTrue(rls.visible(table, images, List.of(group("authenticated", "u1")))[0][0]);
     }
+
+    @Test
+    void everyDecodedValueKindIsRebuiltWithItsType() throws Exception {
+        pg.sql("CREATE TYPE mood AS ENUM ('happy', 'sad')",
+                "CREATE TABLE kinds (id bigint PRIMARY KEY, f4 real, f8 double precision, n numeric(10,3), b bytea, d date, t time, tz timetz, "
+                        + "ts timestamp, tstz timestamptz, j json, jb jsonb, arr int[], tarr text[], u uuid, m mood, iv interval, vc varchar(5))",
+                "ALTER TABLE kinds ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY exact ON kinds FOR SELECT TO authenticated USING (f4 = 1.5 AND f8 = 'NaN' AND n = 12.345 AND b = '\\x00ff'::bytea "
+                        + "AND d = '2026-02-03' AND t = '04:05:06.789' AND tz = '04:05:06+02' AND ts = '2026-02-03 04:05:06' "
+                        + "AND tstz = '2026-02-03 04:05:06+00' AND j ->> 'a' = 'x' AND jb = '{\"a\": [1, \"y\"]}' AND arr = '{1,NULL,3}' "
+                        + "AND tarr = ARRAY['a,b', 'q\"uote', 'back\\slash'] AND u = '6f1b1e1e-1111-4222-8333-444455556666' AND m = 'sad' "
+                        + "AND iv = interval '1 day 2 hours' AND vc = 'abc')",
+                "GRANT SELECT ON kinds TO authenticated");
+        TableInfo table = catalog.table("public", "kinds").orElseThrow();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", 1L);
+        row.put("f4", 1.5);
+        row.put("f8", Double.NaN);
+        row.put("n", new BigDecimal("12.345"));
+        row.put("b", new byte[] {0, (byte) 0xff});
+        row.put("d", java.time.LocalDate.of(2026, 2, 3));
+        row.put("t", java.time.LocalTime.of(4, 5, 6, 789_000_000));
+        row.put("tz", java.time.OffsetTime.of(4, 5, 6, 0, ZoneOffset.ofHours(2)));
+        row.put("ts", java.time.LocalDateTime.of(2026, 2, 3, 4, 5, 6));
+        row.put("tstz", OffsetDateTime.of(2026, 2, 3, 4, 5, 6, 0, ZoneOffset.UTC));
+        row.put("j", dev.herald.runtime.protocol.Json.read("{\"a\": \"x\"}"));
+        row.put("jb", dev.herald.runtime.protocol.Json.read("{\"a\": [1, \"y\"]}"));
+        row.put("arr", java.util.Arrays.asList(1L, null, 3L));
+        row.put("tarr", List.of("a,b", "q\"uote", "back\\slash"));
+        row.put("u", "6f1b1e1e-1111-4222-8333-444455556666");
+        row.put("m", "sad");
+        row.put("iv", "P1DT2H");
+        row.put("vc", "abc");
+        int before = errors.size();
+        assertTrue(rls.visible(table, List.of(row), List.of(group("authenticated", "u")))[0][0], "every column compared equal: " + errors);
+        assertEquals(before, errors.size());
+        row.put("m", "happy");
+        assertFalse(rls.visible(table, List.of(row), List.of(group("authenticated", "u")))[0][0]);
+    }
 }
