@@ -14,8 +14,6 @@ import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.api.policy.Principal;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.policy.RowAuthorizer;
-import java.util.HashMap;
-import java.util.Map;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.sql.Connection;

@@ -115,6 +115,11 @@ final class RowSecurityEvaluator {
         try {
             run(table, shape, images, groups, pending, pendingRules, out);
         } catch (SQLException batch) {
+            if (batch.getSQLState() == null || batch.getSQLState().startsWith("08")) {
+                // No connection (or no answer): asking group by group would only wait as many times.
+                for (int g : pending) fail(table, groups.get(g), batch.getMessage());
+                return out;
+            }
             // One group's policy failed and took the round trip with it: ask again one group at a time, so only the
             // failing groups are denied.
             for (int k = 0; k < pending.size(); k++) {
