@@ -51,6 +51,8 @@ public enum ErrorCode {
     BROADCAST_WRITE_DENIED("Unauthorized", "Broadcast write is not allowed on this private channel"),
     PRESENCE_WRITE_DENIED("Unauthorized", "Presence write is not allowed on this private channel"),
     ROW_POLICY_DENIED("Unauthorized", "A row policy withheld a change from a subscriber"),
+    ROW_CHECK_FAILED("Unauthorized", "Checking a change against row-level security failed, so it was withheld from that subscriber"),
+    COLUMN_PRIVILEGE_DENIED("Unauthorized", "A change was withheld from a subscriber whose role may not select the table's key columns"),
 
     // postgres_changes system errors (the channel stays joined).
     POSTGRES_SUBSCRIPTION_INVALID("PostgresChangesSubscription", "%s"),

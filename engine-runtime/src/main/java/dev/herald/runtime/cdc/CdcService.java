@@ -14,8 +14,6 @@ import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.api.policy.Principal;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.policy.RowAuthorizer;
-import java.util.HashMap;
-import java.util.Map;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.sql.Connection;
@@ -61,7 +59,8 @@ public final class CdcService implements AutoCloseable {
     private final SubscriptionIndex index;
     private final HeraldMetrics metrics;
     private final RowAuthorizer rowAuthorizer;
-    private final PgRlsChecker rls;
+    private final RowSecurityEvaluator rls;
+    private final AuthorizationCatalogWatch authorizationWatch;
     private final ExecutorService subscriber = Executors.newSingleThreadExecutor(daemon("herald-cdc-subscribe"));
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("herald-cdc-housekeeping"));
     private final AtomicLong slotLagBytes = new AtomicLong(-1);
@@ -85,10 +84,14 @@ public final class CdcService implements AutoCloseable {
         this.replayMaxMessages = replayMaxMessages;
         this.replayMaxAgeMs = replayMaxAgeMs;
         this.rowAuthorizer = rowAuthorizer;
-        this.rls = new PgRlsChecker(database.dataSource());
+        this.rls = new RowSecurityEvaluator(database.dataSource(), detail -> metrics.drop(dev.herald.api.ErrorCode.ROW_CHECK_FAILED));
         this.settings = settings;
         this.metrics = metrics;
         this.catalog = new TableCatalog(database.dataSource());
+        this.authorizationWatch = new AuthorizationCatalogWatch(database.dataSource(), () -> {
+            catalog.invalidateAll();
+            rls.invalidateAll();
+        });
         this.publications = new PublicationManager(database.dataSource(), settings.publication(), tablePatterns);
         this.index = new SubscriptionIndex((s, e) -> {
             LOG.warn("postgres_changes binding {} of {} failed: {}", s.id(), s.channel().topic(), e.toString());
@@ -113,6 +116,7 @@ public final class CdcService implements AutoCloseable {
         lastDelivered = resumedFrom;
         publications.ensureExists();
         publications.reconcile();
+        authorizationWatch.check();
         startSource();
         housekeeping.scheduleWithFixedDelay(this::housekeeping, 2, 2, TimeUnit.SECONDS);
     }
@@ -215,7 +219,7 @@ public final class CdcService implements AutoCloseable {
             if (table != null) {
                 synchronized (dispatchLock) {
                     if (replayMaxMessages > 0) logChange(table, e);
-                    if (bound) index.dispatch(table, e, new RowGate(table, e)::allows);
+                    if (bound) index.dispatch(table, e, authorization(index, table, e));
                 }
             }
             // Plugin hooks run after fan-out and before the batch is acknowledged: at least once.
@@ -294,7 +298,7 @@ public final class CdcService implements AutoCloseable {
             int replayed = 0;
             for (Logged l : changeLog) {
                 if (l.event().position().compareTo(since) <= 0) continue;
-                replayed += only.dispatch(l.table(), l.event(), new RowGate(l.table(), l.event())::allows);
+                replayed += only.dispatch(l.table(), l.event(), authorization(only, l.table(), l.event()));
             }
             // The notice goes out under the lock too, so no live change can slip in before it.
             channel.session().pushRecovery(channel, "changes", true, replayed);
@@ -302,66 +306,15 @@ public final class CdcService implements AutoCloseable {
         }
     }
 
-    /**
-     * Authorisation of one change, memoised so the work grows with the number of distinct claim groups, not with
-     * the number of subscribers: in-engine row policies are evaluated once per claim projection, PostgreSQL RLS is
-     * asked once per (role, claims).
-     */
-    private final class RowGate {
-        private final TableInfo table;
-        private final ChangeEvent event;
-        private final boolean policy;
-        private final Map<Object, Boolean> byProjection = new HashMap<>();
-        private Map<PgRlsChecker.Group, Boolean> byClaims;
-
-        RowGate(TableInfo table, ChangeEvent event) {
-            this.table = table;
-            this.event = event;
-            this.policy = rowAuthorizer.hasPolicy(table.schema(), table.name());
-        }
-
-        boolean allows(PgSubscription s) {
-            // Explicit bindings were checked for SELECT when they subscribed; wildcards meet tables as they come.
-            if (s.table() == null && !catalog.canSelect(s.role(), table.schema(), table.name())) return false;
-            boolean allowed;
-            if (policy) {
-                // Wildcard bindings cover tables they did not name at subscribe time; their projection is computed here.
-                Object projection = s.rowProjection() != null ? s.rowProjection() : rowAuthorizer.projection(table.schema(), table.name(), s.principal());
-                Map<String, Object> row = event.type() == ChangeEvent.Type.DELETE ? event.oldRow() : event.rowAfter();
-                allowed = byProjection.computeIfAbsent(projection, p -> rowAuthorizer.allows(table.schema(), table.name(), p, row));
-            } else if (table.rowSecurity()) {
-                // DELETEs cannot be checked against a row that is gone; their old_record is reduced to the key.
-                if (event.type() == ChangeEvent.Type.DELETE) return true;
-                if (byClaims == null) byClaims = checkAllGroups();
-                allowed = byClaims.getOrDefault(new PgRlsChecker.Group(s.role(), s.principal().claims()), false);
-            } else {
-                return true;
-            }
-            if (!allowed) metrics.drop(dev.herald.api.ErrorCode.ROW_POLICY_DENIED);
-            return allowed;
-        }
-
-        /** One round trip for every distinct (role, claims) among the table's bindings. */
-        private Map<PgRlsChecker.Group, Boolean> checkAllGroups() {
-            java.util.LinkedHashSet<PgRlsChecker.Group> groups = new java.util.LinkedHashSet<>();
-            for (PgSubscription b : index.bindingsFor(table.schema(), table.name())) {
-                groups.add(new PgRlsChecker.Group(b.role(), b.principal().claims()));
-            }
-            List<PgRlsChecker.Group> list = new ArrayList<>(groups);
-            boolean[] visible;
-            try {
-                visible = rls.visible(table, event.rowAfter(), list);
-            } catch (SQLException ex) {
-                throw new IllegalStateException("row-level security check failed: " + ex.getMessage(), ex);
-            }
-            Map<PgRlsChecker.Group, Boolean> out = new HashMap<>();
-            for (int i = 0; i < list.size(); i++) out.put(list.get(i), visible[i]);
-            return out;
-        }
+    /** What each binding may receive of {@code e}: column privileges and the change's own row images. */
+    private ChangeAuthorization authorization(SubscriptionIndex bindings, TableInfo table, ChangeEvent e) {
+        return new ChangeAuthorization(table, e, catalog, rowAuthorizer, rls, metrics, () -> bindings.bindingsFor(table.schema(), table.name()));
     }
 
     private void housekeeping() {
         restartIfFailed();
+        // Grants, policies and role memberships are re-read when they change: in effect within one housekeeping round.
+        authorizationWatch.check();
         try {
             publications.reconcile();
             try (Connection c = database.dataSource().getConnection();

@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps Herald's publication in step with what should be captured: tables declared by plugins and tables matching
- * the configured patterns ({@code schema.table} or {@code schema.*}). It only ever adds tables, so tables an operator
- * added with {@code ALTER PUBLICATION} stay. Thread-safe.
+ * the configured patterns ({@code schema.table} or {@code schema.*}). Plugin tables are never matched by a pattern:
+ * the ones a plugin publishes are included by name, its internal ones are {@link #exclude excluded} and dropped from
+ * the publication if found there. Otherwise it only adds tables, so tables an operator added with
+ * {@code ALTER PUBLICATION} stay. Thread-safe.
  */
 public final class PublicationManager {
     private static final Logger LOG = LoggerFactory.getLogger(PublicationManager.class);
@@ -26,6 +28,7 @@ public final class PublicationManager {
     private final DataSource dataSource;
     private final String publication;
     private final List<String> patterns = new CopyOnWriteArrayList<>();
+    private final Set<String> excluded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public PublicationManager(DataSource dataSource, String publication, Collection<String> patterns) {
         this.dataSource = dataSource;
@@ -40,6 +43,11 @@ public final class PublicationManager {
     /** Adds a table or pattern (plugins declare theirs at boot). */
     public void include(String pattern) {
         patterns.add(pattern);
+    }
+
+    /** Tables ({@code schema.table}) never to publish: plugins' internal tables. */
+    public void exclude(Collection<String> tables) {
+        excluded.addAll(tables);
     }
 
     /** Creates the publication (with no tables) if it does not exist yet. */
@@ -60,8 +68,9 @@ public final class PublicationManager {
 
     /** Adds every existing table that matches a pattern and is not yet published. */
     public synchronized void reconcile() throws SQLException {
-        if (patterns.isEmpty()) return;
         Set<String> published = new HashSet<>(publishedTables());
+        dropExcluded(published);
+        if (patterns.isEmpty()) return;
         List<String[]> toAdd = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
@@ -72,7 +81,9 @@ public final class PublicationManager {
                 while (rs.next()) {
                     String schema = rs.getString(1);
                     String table = rs.getString(2);
-                    if (!published.contains(schema + "." + table) && matches(schema, table)) toAdd.add(new String[] {schema, table});
+                    if (!published.contains(schema + "." + table) && !excluded.contains(schema + "." + table) && matches(schema, table)) {
+                        toAdd.add(new String[] {schema, table});
+                    }
                 }
             }
             for (String[] t : toAdd) {
@@ -83,6 +94,22 @@ public final class PublicationManager {
                     // Another node or an operator may have added it meanwhile; anything else is worth a warning.
                     if (!"42710".equals(e.getSQLState())) LOG.warn("cannot add {}.{} to publication {}: {}", t[0], t[1], publication, e.getMessage());
                 }
+            }
+        }
+    }
+
+    /** An internal plugin table published by an earlier version or by hand leaks its rows: take it out. */
+    private void dropExcluded(Set<String> published) {
+        for (String t : excluded) {
+            if (!published.contains(t)) continue;
+            int dot = t.indexOf('.');
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER PUBLICATION " + quoteIdent(publication) + " DROP TABLE " + quoteIdent(t.substring(0, dot)) + "."
+                        + quoteIdent(t.substring(dot + 1)));
+                published.remove(t);
+                LOG.warn("removed the plugin-internal table {} from publication {}", t, publication);
+            } catch (SQLException e) {
+                LOG.warn("cannot remove the plugin-internal table {} from publication {}: {}", t, publication, e.getMessage());
             }
         }
     }

@@ -98,33 +98,61 @@ public final class SubscriptionIndex {
     }
 
     /**
+     * What one binding receives of one change: the columns it may see (null = all), whether {@code record} is cut to
+     * the primary key (a leave event whose new image the subscriber may not see) and whether {@code old_record} is
+     * shown (hidden when the old image was not visible to it).
+     */
+    public record Delivery(List<String> columns, boolean recordKeyOnly, boolean oldRecord) {
+        public static final Delivery FULL = new Delivery(null, false, true);
+    }
+
+    /** Decides per binding what it receives of the change being dispatched; null withholds it. Must not throw. */
+    @FunctionalInterface
+    public interface Access {
+        /**
+         * @param matchedNow    the binding's filter matched the change's current image (new, or old for DELETE)
+         * @param matchedBefore a {@code leave} binding's filter matched the old image of an UPDATE
+         */
+        Delivery delivery(PgSubscription s, boolean matchedNow, boolean matchedBefore);
+    }
+
+    /**
      * Delivers {@code event} to every channel with a matching binding. {@code allowed} decides per binding whether
      * its role may see the table (authorisation, cached by the caller).
      *
      * @return the number of channels it was delivered to
      */
     public int dispatch(TableInfo table, ChangeEvent event, java.util.function.Predicate<PgSubscription> allowed) {
-        // channel -> matching bindings, in registration order.
-        Map<Channel, List<PgSubscription>> matched = new LinkedHashMap<>();
-        collect(byTable.get(key(table.schema(), table.name())), event, allowed, matched);
-        collect(byTable.get(key(table.schema(), null)), event, allowed, matched);
-        collect(byTable.get(key(null, null)), event, allowed, matched);
+        return dispatch(table, event, (s, now, before) -> allowed.test(s) ? Delivery.FULL : null);
+    }
+
+    /**
+     * Delivers {@code event} to every channel with a matching binding, each getting what {@code access} allows.
+     *
+     * @return the number of channels it was delivered to
+     */
+    public int dispatch(TableInfo table, ChangeEvent event, Access access) {
+        // channel -> (binding, what it gets), in registration order.
+        Map<Channel, List<Granted>> matched = new LinkedHashMap<>();
+        collect(byTable.get(key(table.schema(), table.name())), event, access, matched);
+        collect(byTable.get(key(table.schema(), null)), event, access, matched);
+        collect(byTable.get(key(null, null)), event, access, matched);
         if (matched.isEmpty()) return 0;
 
-        Map<List<String>, ObjectNode> dataBySelect = new HashMap<>();
+        Map<Shape, ObjectNode> dataByShape = new HashMap<>();
         Map<MessageKey, Outbound> encoded = new HashMap<>();
-        for (Map.Entry<Channel, List<PgSubscription>> e : matched.entrySet()) {
+        for (Map.Entry<Channel, List<Granted>> e : matched.entrySet()) {
             Channel ch = e.getKey();
-            // Bindings with different column selections need different payloads (protocol.md §3.4).
-            Map<List<String>, List<Integer>> idsBySelect = new LinkedHashMap<>();
-            for (PgSubscription s : e.getValue()) {
-                List<Integer> ids = idsBySelect.computeIfAbsent(s.select(), k -> new ArrayList<>());
-                if (!ids.contains(s.id())) ids.add(s.id());
+            // Bindings with different column selections need different payloads.
+            Map<Shape, List<Integer>> idsByShape = new LinkedHashMap<>();
+            for (Granted g : e.getValue()) {
+                List<Integer> ids = idsByShape.computeIfAbsent(g.shape(), k -> new ArrayList<>());
+                if (!ids.contains(g.binding().id())) ids.add(g.binding().id());
             }
-            for (Map.Entry<List<String>, List<Integer>> sel : idsBySelect.entrySet()) {
+            for (Map.Entry<Shape, List<Integer>> sel : idsByShape.entrySet()) {
                 MessageKey mk = new MessageKey(ch.topic(), sel.getValue(), sel.getKey());
                 Outbound out = encoded.computeIfAbsent(mk, k -> {
-                    ObjectNode data = dataBySelect.computeIfAbsent(k.select(), s -> ChangePayloads.build(table, event, s));
+                    ObjectNode data = dataByShape.computeIfAbsent(k.shape(), sh -> payload(table, event, sh));
                     ObjectNode payload = Json.object();
                     payload.set("ids", Json.MAPPER.valueToTree(k.ids()));
                     payload.set("data", data);
@@ -138,43 +166,67 @@ public final class SubscriptionIndex {
         return matched.size();
     }
 
-    private record MessageKey(String topic, List<Integer> ids, List<String> select) {
+    /** The payload variant one set of bindings gets: columns (binding selection ∩ column privileges) and cuts. */
+    private record Shape(List<String> select, boolean recordKeyOnly, boolean oldRecord) {
     }
 
-    private void collect(Map<GroupKey, Group> groups, ChangeEvent event, java.util.function.Predicate<PgSubscription> allowed,
-                         Map<Channel, List<PgSubscription>> matched) {
+    private record Granted(PgSubscription binding, Shape shape) {
+    }
+
+    private static ObjectNode payload(TableInfo table, ChangeEvent event, Shape shape) {
+        ObjectNode data = ChangePayloads.build(table, event, shape.select());
+        if (shape.recordKeyOnly() && data.get("record") instanceof ObjectNode record) {
+            record.retain(table.columns().stream().filter(ColumnInfo::primaryKey).map(ColumnInfo::name).toList());
+        }
+        if (!shape.oldRecord() && data.has("old_record")) data.putObject("old_record");
+        return data;
+    }
+
+    private record MessageKey(String topic, List<Integer> ids, Shape shape) {
+    }
+
+    private void collect(Map<GroupKey, Group> groups, ChangeEvent event, Access access, Map<Channel, List<Granted>> matched) {
         if (groups == null) return;
         for (Group g : groups.values()) {
             if (g.key.event() != null && g.key.event() != event.type()) continue;
-            boolean hit;
+            boolean now;
+            boolean before;
             try {
-                hit = matches(g, event);
+                now = matchesNow(g, event);
+                before = g.key.leave() && event.type() == ChangeEvent.Type.UPDATE && !event.oldRow().isEmpty()
+                        && g.predicate != null && g.predicate.test(event.oldRow());
             } catch (RuntimeException ex) {
                 for (PgSubscription s : g.subscriptions) failure.accept(s, ex);
                 continue;
             }
-            if (!hit) continue;
+            if (!now && !before) continue;
             for (PgSubscription s : g.subscriptions) {
-                boolean ok;
+                Delivery d;
                 try {
-                    ok = allowed.test(s);
+                    d = access.delivery(s, now, before);
                 } catch (RuntimeException ex) {
                     failure.accept(s, ex);
                     continue;
                 }
-                if (ok) matched.computeIfAbsent(s.channel(), c -> new ArrayList<>()).add(s);
+                if (d == null) continue;
+                List<String> select = s.select();
+                if (d.columns() != null) {
+                    List<String> narrowed = new ArrayList<>();
+                    for (String c : d.columns()) if (select == null || select.contains(c)) narrowed.add(c);
+                    select = List.copyOf(narrowed);
+                }
+                matched.computeIfAbsent(s.channel(), c -> new ArrayList<>()).add(new Granted(s, new Shape(select, d.recordKeyOnly(), d.oldRecord())));
             }
         }
     }
 
-    private static boolean matches(Group g, ChangeEvent event) {
+    private static boolean matchesNow(Group g, ChangeEvent event) {
         if (g.predicate == null) return true;
         return switch (event.type()) {
             case INSERT -> g.predicate.test(event.newRow());
-            // DELETE filters see the old identity (protocol.md §3.3).
+            // DELETE filters see the old identity.
             case DELETE -> g.predicate.test(event.oldRow());
-            case UPDATE -> g.predicate.test(event.rowAfter())
-                    || (g.key.leave() && !event.oldRow().isEmpty() && g.predicate.test(event.oldRow()));
+            case UPDATE -> g.predicate.test(event.rowAfter());
         };
     }
 

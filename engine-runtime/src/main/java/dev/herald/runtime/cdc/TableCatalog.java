@@ -20,6 +20,7 @@ public final class TableCatalog {
     private final DataSource dataSource;
     private final Map<String, Optional<TableInfo>> tables = new ConcurrentHashMap<>();
     private final Map<String, Boolean> privileges = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> columnPrivileges = new ConcurrentHashMap<>();
 
     public TableCatalog(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -32,11 +33,27 @@ public final class TableCatalog {
     public void invalidate(String schema, String name) {
         tables.remove(schema + "." + name);
         privileges.keySet().removeIf(k -> k.endsWith("|" + schema + "." + name));
+        columnPrivileges.keySet().removeIf(k -> k.endsWith("|" + schema + "." + name));
     }
 
     public void invalidateAll() {
         tables.clear();
         privileges.clear();
+        columnPrivileges.clear();
+    }
+
+    /** Forgets the privileges read (a GRANT or REVOKE happened), keeping the table shapes. */
+    public void invalidatePrivileges() {
+        privileges.clear();
+        columnPrivileges.clear();
+    }
+
+    /**
+     * {@link #selectableColumns} cached until {@link #invalidatePrivileges()}: what the delivery path reads for every
+     * change, so it never waits on the database after the first change of a (role, table).
+     */
+    public List<String> visibleColumns(String role, TableInfo table) {
+        return columnPrivileges.computeIfAbsent(role + "|" + table.qualifiedName(), k -> List.copyOf(selectableColumns(role, table)));
     }
 
     /** Whether {@code role} is a database role that may SELECT from the table, or from some of its columns (cached). */
@@ -77,6 +94,8 @@ public final class TableCatalog {
     }
 
     public boolean roleExists(String role) {
+        // PostgreSQL text cannot hold NUL, so no such role exists; asking would only produce an encoding error.
+        if (role == null || role.indexOf('\u0000') >= 0) return false;
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
             ps.setString(1, role);

@@ -54,7 +54,7 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.DB_PASSWORD, "none", "Database password."),
                     e(HeraldConfig.DB_EMBEDDED_PORT, "`54322`", "Port of the embedded PostgreSQL (`0` picks a free one)."),
                     e(HeraldConfig.CDC_ENABLED, "`true`", "Change capture (postgres_changes). `false` runs broadcast and presence only (a database is still used when a plugin has tables)."),
-                    e(HeraldConfig.CDC_TABLES, "`public.*`", "Tables to publish: comma-separated `schema.table` or `schema.*` (patterns cover tables created later). Plugin tables are added automatically."),
+                    e(HeraldConfig.CDC_TABLES, "`public.*`", "Tables to publish: comma-separated `schema.table` or `schema.*` (patterns cover tables created later). Plugin tables never match a pattern: the tables a plugin publishes are added automatically, its internal ones never."),
                     e(HeraldConfig.CDC_PUBLICATION, "`herald`", "Publication Herald manages (only ever adds tables)."),
                     e(HeraldConfig.CDC_SLOT, "`herald`", "Logical replication slot."),
                     e(HeraldConfig.CDC_POLL_INTERVAL_MS, "`10`", "Debezium poll interval; bounds added latency."),

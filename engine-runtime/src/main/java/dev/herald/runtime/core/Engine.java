@@ -126,6 +126,11 @@ public final class Engine implements AutoCloseable {
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
                 cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
+        if (cdc != null) {
+            // Plugin tables reach subscribers only when published by their plugin, and only when guarded.
+            cdc.publications().exclude(plugins.internalTables());
+            dev.herald.runtime.plugin.PluginTables.requireGuarded(plugins.publishedTables(), rowAuthorizer, database.dataSource());
+        }
     }
 
     /** Starts change capture (prepares the schema and publication first). */

@@ -83,6 +83,7 @@ public final class PluginHost {
     private final List<Info> disabled = new ArrayList<>();
     private final ClassLoader loader;
     private final List<String> publishedTables = new ArrayList<>();
+    private final List<String> internalTables = new ArrayList<>();
     private final List<ChannelPolicy> channelPolicies = new ArrayList<>();
     private final List<RowPolicy> rowPolicies = new ArrayList<>();
     private final Map<String, List<TableHook>> hooks = new HashMap<>();
@@ -297,6 +298,7 @@ public final class PluginHost {
     public void migrate(DataSource dataSource) {
         for (Loaded l : ordered) {
             if (l.tables == null) continue;
+            Set<String> before = PluginTables.tablesIn(dataSource, l.tables.schema());
             try {
                 int applied = SchemaMigrations.migrate(dataSource, l.tables.migrations(), "plugin_" + l.id() + "_history", l.tables.schema(),
                         l.factory.getClass().getClassLoader());
@@ -304,8 +306,24 @@ public final class PluginHost {
             } catch (RuntimeException e) {
                 throw new ConfigException("Plugin '" + l.id() + "': migration failed: " + message(e));
             }
+            // A table the migrations just created but the plugin does not declare would be captured by a pattern such
+            // as public.*; only a first migration can tell, which is when plugin authors run it.
+            Set<String> created = new java.util.TreeSet<>(PluginTables.tablesIn(dataSource, l.tables.schema()));
+            created.removeAll(before);
+            created.removeAll(l.tables.published());
+            created.removeAll(l.tables.internal());
+            if (!created.isEmpty()) {
+                throw new ConfigException("Plugin '" + l.id() + "': its migrations created " + created + " in schema " + l.tables.schema()
+                        + ", which its Tables declare neither as published nor as internal");
+            }
             for (String t : l.tables.published()) publishedTables.add(l.tables.schema() + "." + t);
+            for (String t : l.tables.internal()) internalTables.add(l.tables.schema() + "." + t);
         }
+    }
+
+    /** Tables plugins own but do not publish ({@code schema.table}): never to be captured, whatever the patterns. */
+    public List<String> internalTables() {
+        return List.copyOf(internalTables);
     }
 
     /** Tables plugins publish ({@code schema.table}), for Herald's publication. */

@@ -121,4 +121,36 @@ class SubscriptionIndexTest {
         assertEquals(0, plain.events("postgres_changes").size());
         assertEquals(1, leaving.events("postgres_changes").size());
     }
+
+    @Test
+    void eachBindingGetsTheColumnsAndImagesItsAccessAllows() {
+        SubscriptionIndex index = new SubscriptionIndex((s, e) -> {
+        });
+        FakeConnection narrow = new FakeConnection();
+        FakeConnection cut = new FakeConnection();
+        FakeConnection denied = new FakeConnection();
+        Channel n = joined(narrow, "n");
+        Channel c = joined(cut, "c");
+        Channel d = joined(denied, "d");
+        index.register(n, List.of(new PgSubscription(n, 1, null, null, null, null, null, null, false, "anon", null, null)));
+        index.register(c, List.of(new PgSubscription(c, 2, "public", "t", null, null, null, null, true, "anon", null, null)));
+        index.register(d, List.of(new PgSubscription(d, 3, "public", "t", null, null, null, null, false, "anon", null, null)));
+        narrow.clear();
+        cut.clear();
+        denied.clear();
+        ChangeEvent update = new ChangeEvent("public", "t", ChangeEvent.Type.UPDATE, Instant.now(), new ChangeEvent.StreamPosition(1, 10),
+                Map.of("id", 1L, "room", 2L), Map.of("id", 1L, "room", 1L), 16);
+        index.dispatch(table, update, (s, now, before) -> switch (s.id()) {
+            case 1 -> new SubscriptionIndex.Delivery(List.of("id"), false, true);
+            case 2 -> new SubscriptionIndex.Delivery(null, true, false);
+            default -> null;
+        });
+        JsonNode wildcard = narrow.events("postgres_changes").get(0).get(4).get("data");
+        assertEquals("{\"id\":1}", wildcard.get("record").toString(), "only the permitted columns");
+        assertEquals("[{\"name\":\"id\",\"type\":\"int4\"}]", wildcard.get("columns").toString());
+        JsonNode leave = cut.events("postgres_changes").get(0).get(4).get("data");
+        assertEquals("{\"id\":1}", leave.get("record").toString(), "record cut to the key");
+        assertEquals("{}", leave.get("old_record").toString(), "old record withheld");
+        assertEquals(0, denied.events("postgres_changes").size());
+    }
 }

@@ -88,7 +88,8 @@ public final class AnalyticsPlugin implements PluginFactory {
 
     @Override
     public Tables tables() {
-        return Tables.inPublic("db/plugins/analytics");
+        // Raw events hold user ids and properties (URLs with tokens): internal, never published, not readable by app roles.
+        return Tables.inPublic("db/plugins/analytics").withInternal("analytics_events", "analytics_rollups");
     }
 
     @Override

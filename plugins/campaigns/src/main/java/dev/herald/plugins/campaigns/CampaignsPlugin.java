@@ -10,6 +10,8 @@ import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
+import dev.herald.api.policy.RowPolicy;
+import dev.herald.api.policy.SignedInRows;
 import java.util.List;
 import java.util.Map;
 
@@ -72,6 +74,12 @@ public final class CampaignsPlugin implements PluginFactory {
     public List<ChannelSpec> channels() {
         return List.of(new ChannelSpec("campaign:{id}", "Changes of one campaign (status, metrics, approval)",
                 List.of("public." + TABLE), Map.of("public." + TABLE, "id=eq.{id}"), false, false));
+    }
+
+    @Override
+    public List<RowPolicy> rowPolicies() {
+        // Campaigns are not secret among signed-in users; anonymous keys see none.
+        return List.of(new SignedInRows("public", TABLE));
     }
 
     @Override

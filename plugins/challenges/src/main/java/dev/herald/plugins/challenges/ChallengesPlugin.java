@@ -10,6 +10,7 @@ import dev.herald.api.policy.ColumnEqualsClaim;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
+import dev.herald.api.policy.SignedInRows;
 import java.util.List;
 import java.util.Map;
 
@@ -70,7 +71,9 @@ public final class ChallengesPlugin implements PluginFactory {
 
     @Override
     public List<RowPolicy> rowPolicies() {
-        return List.of(new ColumnEqualsClaim("public", NOTIFICATIONS, "user_id", "sub"));
+        return List.of(new ColumnEqualsClaim("public", NOTIFICATIONS, "user_id", "sub"),
+                // Challenges and submissions are shared with every signed-in user; anonymous keys see none of them.
+                new SignedInRows("public", CHALLENGES), new SignedInRows("public", SUBMISSIONS));
     }
 
     @Override

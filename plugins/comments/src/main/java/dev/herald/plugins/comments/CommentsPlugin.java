@@ -10,6 +10,8 @@ import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
+import dev.herald.api.policy.RowPolicy;
+import dev.herald.api.policy.SignedInRows;
 import java.util.List;
 import java.util.Map;
 
@@ -66,6 +68,12 @@ public final class CommentsPlugin implements PluginFactory {
     }
 
     /** Private discussion channels are open to signed-in users (any authenticated token with a sub). */
+    @Override
+    public List<RowPolicy> rowPolicies() {
+        // Discussions are shared with every signed-in user; anonymous keys see none.
+        return List.of(new SignedInRows("public", "comments"), new SignedInRows("public", "comment_reactions"));
+    }
+
     @Override
     public List<ChannelPolicy> channelPolicies() {
         return List.of(new ChannelPolicy() {

@@ -10,6 +10,8 @@ import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
+import dev.herald.api.policy.RowPolicy;
+import dev.herald.api.policy.SignedInRows;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +63,12 @@ public final class EventsPlugin implements PluginFactory {
         return List.of(new ChannelSpec("event:{id}", "One event: its row, its participants, its live participant_count broadcast, who is looking",
                 List.of("public." + EVENTS, "public." + PARTICIPANTS),
                 Map.of("public." + EVENTS, "id=eq.{id}", "public." + PARTICIPANTS, "event_id=eq.{id}"), true, false));
+    }
+
+    @Override
+    public List<RowPolicy> rowPolicies() {
+        // Events and participants are visible to every signed-in user; anonymous keys see none.
+        return List.of(new SignedInRows("public", EVENTS), new SignedInRows("public", PARTICIPANTS));
     }
 
     @Override
