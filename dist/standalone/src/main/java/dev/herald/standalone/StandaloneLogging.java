@@ -2,6 +2,7 @@ package dev.herald.standalone;
 
 import dev.herald.runtime.config.HeraldConfig;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -11,6 +12,11 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 final class StandaloneLogging {
     private static final String SIMPLE_LOGGER = "org.slf4j.simpleLogger.";
+    /**
+     * Held so the level set on it stays: java.util.logging keeps loggers only weakly, and the first-party plugins
+     * (voice, analytics) log through it under {@code dev.herald}.
+     */
+    private static final Logger OWN_JUL = Logger.getLogger("dev.herald");
 
     private StandaloneLogging() {
     }
@@ -26,7 +32,8 @@ final class StandaloneLogging {
         // Grizzly, Jersey and Tyrus log through java.util.logging: records below the level are not even created.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        java.util.logging.Logger.getLogger("").setLevel(julLevel(libraryLevel));
+        Logger.getLogger("").setLevel(julLevel(libraryLevel));
+        OWN_JUL.setLevel(julLevel(own));
     }
 
     private static Level julLevel(String level) {
