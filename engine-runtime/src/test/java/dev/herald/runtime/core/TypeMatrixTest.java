@@ -201,6 +201,55 @@ class TypeMatrixTest {
         }
     }
 
+    @Test
+    void toastedValuesAreFilledFromTheOldRowOrLeftOut() throws Exception {
+        String big = "(SELECT string_agg(md5(i::text), '') FROM generate_series(1, 2500) i)"; // 80 kB of hex, stored out of line
+        try (PostgresFixture pg = new PostgresFixture()) {
+            pg.sql("CREATE TABLE toasted (id int PRIMARY KEY, big text, doc jsonb, arr int8[], n int)",
+                    "ALTER TABLE toasted REPLICA IDENTITY FULL",
+                    "CREATE TABLE toasted_key (id int PRIMARY KEY, big text, n int)",
+                    "GRANT SELECT ON toasted, toasted_key TO anon",
+                    "INSERT INTO toasted VALUES (1, " + big + ", jsonb_build_object('k', " + big + ", 'n', 1.50), "
+                            + "(SELECT array_agg(i::int8 * 1000000007) FROM generate_series(1, 10000) i), 0)",
+                    "INSERT INTO toasted_key VALUES (1, " + big + ", 0)");
+            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            try {
+                var c = PostgresChangesIntegrationTest.connect();
+                PostgresChangesIntegrationTest.join(c, "toast", "[{\"event\":\"UPDATE\",\"schema\":\"public\",\"table\":\"toasted\"},"
+                        + "{\"event\":\"UPDATE\",\"schema\":\"public\",\"table\":\"toasted_key\"}]");
+                pg.sql("UPDATE toasted SET n = 1", "UPDATE toasted_key SET n = 1");
+                List<JsonNode> got = new ArrayList<>();
+                long end = System.currentTimeMillis() + 20_000;
+                while (got.size() < 2 && System.currentTimeMillis() < end) {
+                    got.clear();
+                    for (String frame : c.conn().texts()) {
+                        JsonNode m = EXACT.readTree(frame);
+                        if (m.get(3).asText().equals("postgres_changes")) got.add(m.get(4).get("data"));
+                    }
+                    Thread.sleep(50);
+                }
+                assertEquals(2, got.size());
+                String oracle;
+                try (Connection conn = pg.connect(); Statement s = conn.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT to_jsonb(t)::text FROM toasted t")) {
+                    rs.next();
+                    oracle = rs.getString(1);
+                }
+                JsonNode expected = EXACT.readTree(oracle);
+                JsonNode record = got.get(0).get("record");
+                assertTrue(got.get(0).get("errors").isNull(), got.get(0).get("errors").toString());
+                assertEquals(expected.size(), record.size(), record.toString());
+                for (Map.Entry<String, JsonNode> e : expected.properties()) {
+                    assertEquals(canonical(e.getValue()), canonical(record.get(e.getKey())), "unchanged TOAST value " + e.getKey() + " from the old row, exact");
+                }
+                assertEquals("{\"id\":1,\"n\":1}", got.get(1).get("record").toString(), "without the old row: left out, never a placeholder");
+            } finally {
+                PostgresChangesIntegrationTest.engine.close();
+                PostgresChangesIntegrationTest.engine = null;
+            }
+        }
+    }
+
     /** Equal as JSON text, or as the documented deliberate difference for bytea and json. */
     static boolean same(String type, JsonNode expected, JsonNode actual, String text) throws Exception {
         if (actual == null) return false;
