@@ -80,6 +80,24 @@ public final class ChangePayloads {
         if (value instanceof PgValue v) {
             // Exact: to_jsonb's JSON built from PostgreSQL's text, embedded as it is (json/jsonb never re-parsed).
             if (oversize && v.text().length() > 4 * OVERSIZE_VALUE_LIMIT) return;
+            // The common kinds straight into the tree (no intermediate JSON string); the rest through PgText.
+            switch (v.type().kind()) {
+                case TEXT, OID, DATE, TIME, TIMETZ -> {
+                    if (oversize && v.text().length() > OVERSIZE_VALUE_LIMIT) return;
+                    target.put(name, v.text());
+                    return;
+                }
+                case INT -> {
+                    target.putRawValue(name, new com.fasterxml.jackson.databind.util.RawValue(v.text()));
+                    return;
+                }
+                case BOOL -> {
+                    target.put(name, v.text().equals("t"));
+                    return;
+                }
+                default -> {
+                }
+            }
             String json = PgText.json(v.text(), v.type());
             int shown = json.charAt(0) == '"' ? json.length() - 2 : json.length();
             if (oversize && shown > OVERSIZE_VALUE_LIMIT) return;
