@@ -489,3 +489,39 @@ test('race: 100× new channel, insert on "Subscribed to PostgreSQL", row deliver
   assert.deepEqual(misses, [], 'rows inserted right after "Subscribed to PostgreSQL" were lost')
   assert.equal(toDelivery.length, N)
 })
+
+// ---------------------------------------------------------------------------------------------------------------
+// 10. values that used to stop change capture for everybody (time 24:00, timestamptz infinity, ...)
+
+test('poison values in a table nobody watches stop nothing; a watcher gets every value exactly', async () => {
+  await sql(`
+    CREATE TABLE public.poison (id int PRIMARY KEY, t time, tz timestamptz, ttz timetz, j jsonb);
+    CREATE TABLE public.canary (id int PRIMARY KEY);
+    CREATE TABLE public.exact (id int PRIMARY KEY, t time, tz timestamptz, ttz timetz, j jsonb);
+  `)
+  const frames = []
+  const client = h.createClient(ctx, { transport: recordingTransport(frames) })
+  const canary = pgChannel(client, 'canary', [{ event: 'INSERT', schema: 'public', table: 'canary' }])
+  const exact = pgChannel(client, 'exact', [{ event: 'INSERT', schema: 'public', table: 'exact' }])
+  await subscribeLive(canary)
+  await subscribeLive(exact)
+
+  await sql(`INSERT INTO public.poison (id, t) VALUES (1, '24:00:00')`)
+  await sql(`INSERT INTO public.poison (id, tz) VALUES (2, 'infinity')`)
+  await sql(`INSERT INTO public.canary VALUES (1)`)
+  await canary.cols[0].waitFor(() => true, 10000, 'the canary row after the poison rows')
+  const ready = await h.fetchT(`${ctx.server.httpUrl}/health/ready`)
+  const body = await ready.text()
+  assert.equal(ready.status, 200, body)
+  assert.equal(JSON.parse(body).cdc, 'running', body)
+
+  const big = '9'.repeat(1500) // beyond what a JSON parser with default limits reads as a number
+  await sql(`INSERT INTO public.exact VALUES (1, '24:00:00', 'infinity', '24:00:00+14', '{"n": ${big}, "s": "x"}')`)
+  const p = await exact.cols[0].waitFor(() => true, 10000, 'the exact row')
+  assert.equal(p.new.t, '24:00:00')
+  assert.equal(p.new.tz, 'infinity')
+  assert.equal(p.new.ttz, '24:00:00+14')
+  assert.equal(p.new.j.s, 'x')
+  const raw = frames.find((m) => m.topic === exact.ch.topic && m.event === 'postgres_changes').raw
+  assert.ok(raw.includes(`"j":{"n": ${big}, "s": "x"}`), 'jsonb embedded as PostgreSQL wrote it, the number a number')
+})

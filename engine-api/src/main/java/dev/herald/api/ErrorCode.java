@@ -81,6 +81,9 @@ public enum ErrorCode {
     SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
     PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
     IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms"),
+    CHANGE_NOT_DECODABLE("ChangeNotDecodable", "Change of %s could not be decoded and was skipped (%s)"),
+    CHANGE_NOT_DELIVERABLE("ChangeNotDeliverable", "Change of %s could not be fanned out and was skipped (%s)"),
+    PAYLOAD_NOT_REPRESENTABLE("PayloadNotRepresentable", "The payload holds a value the protocol cannot carry: %s"),
 
     // Plugin channels (ChannelSpec) and plugin REST APIs ({"error": code, "message": ...} with an HTTP status).
     CHANNEL_TABLE_NOT_ALLOWED("ChannelTableNotAllowed", "Channel %s does not carry changes of %s"),

@@ -17,7 +17,9 @@ import java.util.Set;
  * Herald's typed model: {@code Long} (int2/4/8), {@code Double} (float4/8), {@code BigDecimal} (numeric),
  * {@code Boolean}, {@code String} (text, varchar, uuid, enums and every other type), Jackson {@code JsonNode}
  * (json/jsonb), {@code java.time} types (date, time, timetz, timestamp, timestamptz), {@code byte[]} (bytea) and
- * {@code List} (arrays). A {@code null} value is SQL NULL. A <em>missing</em> key means the value is unknown (an
+ * {@code List} (arrays). A value without an exact form there (a date or timestamp {@code infinity}, the time
+ * {@code 24:00:00}, numeric {@code NaN}, a JSON document that cannot be parsed) is PostgreSQL's text of it, a
+ * {@code String}. A {@code null} value is SQL NULL. A <em>missing</em> key means the value is unknown (an
  * unchanged TOASTed value, or a DELETE whose old row holds only the replica identity): the policy must deny. The engine
  * enforces this too: if any column of {@link #columns()} is missing from the row, it denies without calling the policy.
  *

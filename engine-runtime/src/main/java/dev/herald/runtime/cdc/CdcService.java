@@ -122,7 +122,7 @@ public final class CdcService implements AutoCloseable {
     }
 
     private synchronized void startSource() {
-        source = new DebeziumCdcSource(settings, database.dataSource(), catalog);
+        source = new DebeziumCdcSource(settings, database.dataSource(), catalog, metrics::drop);
         source.start(this::onChanges);
     }
 
@@ -214,13 +214,22 @@ public final class CdcService implements AutoCloseable {
             // A restarted source replays from its last flushed offset; connected clients must not see repeats.
             if (last != null && e.position().compareTo(last) <= 0) continue;
             lastDelivered = e.position();
-            boolean bound = index.hasBindingsFor(e.schema(), e.table());
-            TableInfo table = bound || replayMaxMessages > 0 ? catalog.table(e.schema(), e.table()).orElse(null) : null;
-            if (table != null) {
-                synchronized (dispatchLock) {
-                    if (replayMaxMessages > 0) logChange(table, e);
-                    if (bound) index.dispatch(table, e, authorization(index, table, e));
+            try {
+                boolean bound = index.hasBindingsFor(e.schema(), e.table());
+                TableInfo table = bound || replayMaxMessages > 0 ? catalog.table(e.schema(), e.table()).orElse(null) : null;
+                if (table != null) {
+                    synchronized (dispatchLock) {
+                        if (replayMaxMessages > 0) logChange(table, e);
+                        if (bound) index.dispatch(table, e, authorization(index, table, e));
+                    }
                 }
+            } catch (TableCatalog.CatalogException ex) {
+                throw ex; // the database is unreachable: the source fails and resumes from this batch
+            } catch (RuntimeException | StackOverflowError ex) {
+                // One change must never stop the feed: skip it (counted, logged without its content), go on.
+                metrics.drop(dev.herald.api.ErrorCode.CHANGE_NOT_DELIVERABLE);
+                LOG.error("{}", dev.herald.api.ErrorCode.CHANGE_NOT_DELIVERABLE.message(e.schema() + "." + e.table() + " at LSN "
+                        + DebeziumCdcSource.lsn(e.position().lsn()), DebeziumCdcSource.where(ex)));
             }
             // Plugin hooks run after fan-out and before the batch is acknowledged: at least once.
             java.util.function.Consumer<ChangeEvent> after = afterFanOut;

@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One committed row change, in commit order. Row maps hold typed values (see {@code RowDecoder}); a column missing
+ * One committed row change, in commit order. Row maps show typed values; from the change feed they are {@link PgRow}s,
+ * whose {@link PgRow#raw raw} values keep PostgreSQL's text for the exact payload (see {@code RowDecoder}); a column missing
  * from a map is unknown (not in the replica identity, or an unchanged TOAST value), SQL NULL is a present
  * {@code null}. {@code newRow} is empty for DELETE, {@code oldRow} empty when the old image is unknown.
  * {@code position} orders events in the stream and survives restarts of the source.
@@ -21,6 +22,7 @@ public record ChangeEvent(String schema, String table, Type type, Instant commit
      */
     public Map<String, Object> rowAfter() {
         if (oldRow.isEmpty() || newRow.keySet().containsAll(oldRow.keySet())) return newRow;
+        if (newRow instanceof PgRow || oldRow instanceof PgRow) return PgRow.merged(oldRow, newRow);
         Map<String, Object> m = new java.util.HashMap<>(oldRow);
         m.putAll(newRow);
         return m;

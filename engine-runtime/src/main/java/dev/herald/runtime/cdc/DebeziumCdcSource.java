@@ -9,7 +9,6 @@ import io.debezium.embedded.Connect;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,6 +38,7 @@ public final class DebeziumCdcSource implements CdcSource {
     private final Settings settings;
     private final DataSource dataSource;
     private final TableCatalog catalog;
+    private final java.util.function.Consumer<dev.herald.api.ErrorCode> drops;
     private final String storeId = UUID.randomUUID().toString();
     private volatile State state = State.STOPPED;
     private volatile String lastError;
@@ -47,9 +47,16 @@ public final class DebeziumCdcSource implements CdcSource {
     private ExecutorService executor;
 
     public DebeziumCdcSource(Settings settings, DataSource dataSource, TableCatalog catalog) {
+        this(settings, dataSource, catalog, reason -> { });
+    }
+
+    /** {@code drops} counts each record that had to be skipped (see {@link #convertSafely}). */
+    public DebeziumCdcSource(Settings settings, DataSource dataSource, TableCatalog catalog,
+                             java.util.function.Consumer<dev.herald.api.ErrorCode> drops) {
         this.settings = settings;
         this.dataSource = dataSource;
         this.catalog = catalog;
+        this.drops = drops;
     }
 
     @Override
@@ -79,7 +86,7 @@ public final class DebeziumCdcSource implements CdcSource {
                 .notifying((records, committer) -> {
                     List<ChangeEvent> batch = new ArrayList<>(records.size());
                     for (RecordChangeEvent<SourceRecord> r : records) {
-                        ChangeEvent e = convert(r.record());
+                        ChangeEvent e = convertSafely(r.record());
                         if (e != null) batch.add(e);
                     }
                     if (!batch.isEmpty()) {
@@ -104,7 +111,10 @@ public final class DebeziumCdcSource implements CdcSource {
         String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
         Properties p = new Properties();
         p.setProperty("name", "herald");
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        // Debezium's connector, except that column values reach Herald as PostgreSQL's text (see TextValueConnector).
+        p.setProperty("connector.class", TextValueConnector.class.getName());
+        p.setProperty("converters", "herald");
+        p.setProperty("herald.type", TextValueConverter.class.getName());
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("database.hostname", uri.getHost());
         p.setProperty("database.port", String.valueOf(uri.getPort() > 0 ? uri.getPort() : 5432));
@@ -135,6 +145,63 @@ public final class DebeziumCdcSource implements CdcSource {
         return p;
     }
 
+    /**
+     * {@link #convert}, never throwing: a record that cannot be turned into a change (which no column value can cause;
+     * this guards against anything else) is skipped, counted as {@code change_not_decodable} and logged with its
+     * table, key and LSN, never its content, so the feed goes on with the next record.
+     */
+    ChangeEvent convertSafely(SourceRecord record) {
+        try {
+            return convert(record);
+        } catch (TableCatalog.CatalogException e) {
+            throw e; // the database is unreachable: fail, and resume from this record once it is back
+        } catch (RuntimeException | StackOverflowError e) {
+            drops.accept(dev.herald.api.ErrorCode.CHANGE_NOT_DECODABLE);
+            LOG.error("{}", dev.herald.api.ErrorCode.CHANGE_NOT_DECODABLE.message(describe(record), where(e)));
+            return null;
+        }
+    }
+
+    /** Table, primary key and LSN of a record, for logs: the key values only, each cut to 64 characters. */
+    static String describe(SourceRecord record) {
+        StringBuilder sb = new StringBuilder();
+        try {
+            Struct value = record.value() instanceof Struct v ? v : null;
+            Struct source = value == null || value.schema().field("source") == null ? null : value.getStruct("source");
+            sb.append(source == null ? "?" : source.getString("schema") + "." + source.getString("table"));
+            sb.append(" key ");
+            if (record.key() instanceof Struct key) {
+                sb.append('{');
+                boolean first = true;
+                for (Field f : key.schema().fields()) {
+                    String v = String.valueOf(key.get(f));
+                    if (!first) sb.append(", ");
+                    first = false;
+                    sb.append(f.name()).append('=').append(v.length() > 64 ? v.substring(0, 64) + "..." : v);
+                }
+                sb.append('}');
+            } else {
+                sb.append("(none)");
+            }
+            Long lsn = source == null || source.schema().field("lsn") == null ? null : source.getInt64("lsn");
+            sb.append(" at LSN ").append(lsn == null ? "?" : lsn(lsn));
+        } catch (RuntimeException e) {
+            sb.append(" (record unreadable)");
+        }
+        return sb.toString();
+    }
+
+    /** An error's class and where it was thrown, without its message (which may quote row content). */
+    static String where(Throwable e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        return e.getClass().getName() + (trace.length == 0 ? "" : " at " + trace[0]);
+    }
+
+    /** An LSN in PostgreSQL's {@code X/X} form. */
+    static String lsn(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    }
+
     private ChangeEvent convert(SourceRecord record) {
         if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) return null;
         ChangeEvent.Type type;
@@ -161,12 +228,12 @@ public final class DebeziumCdcSource implements CdcSource {
         Map<String, Object> newRow = RowDecoder.decode(after, table);
         Map<String, Object> oldRow;
         if (before != null) {
-            oldRow = RowDecoder.decode(before, table);
-            if (!table.fullReplicaIdentity()) oldRow = keyColumns(oldRow, table);
+            PgRow decoded = RowDecoder.decode(before, table);
+            oldRow = table.fullReplicaIdentity() ? decoded : keyColumns(decoded, table);
         } else if (type == ChangeEvent.Type.UPDATE && record.key() instanceof Struct key) {
             oldRow = RowDecoder.decode(key, table);
         } else {
-            oldRow = new HashMap<>();
+            oldRow = new PgRow();
         }
         long lsn = source.getInt64("lsn") == null ? 0 : source.getInt64("lsn");
         long lastCommit = lastCommitLsn(source, lsn);
@@ -180,9 +247,9 @@ public final class DebeziumCdcSource implements CdcSource {
         return true;
     }
 
-    private static Map<String, Object> keyColumns(Map<String, Object> row, TableInfo table) {
-        Map<String, Object> out = new HashMap<>();
-        for (ColumnInfo c : table.columns()) if (c.primaryKey() && row.containsKey(c.name())) out.put(c.name(), row.get(c.name()));
+    private static Map<String, Object> keyColumns(PgRow row, TableInfo table) {
+        PgRow out = new PgRow();
+        for (ColumnInfo c : table.columns()) if (c.primaryKey() && row.containsKey(c.name())) out.putRaw(c.name(), row.raw(c.name()));
         return out;
     }
 

@@ -11,10 +11,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A decoded row value (see {@link RowDecoder}) back in a text form PostgreSQL's input function for the column's type
- * accepts, so a row image can be rebuilt inside PostgreSQL as {@code $n::type} parameters and judged there. Strings
- * pass through unchanged (the decoder keeps every type it does not model as its PostgreSQL text), arrays become
- * array literals with every element quoted. Stateless.
+ * A row value in a text form PostgreSQL's input function for the column's type accepts, so a row image can be rebuilt
+ * inside PostgreSQL as {@code $n::type} parameters and judged there: the change feed's own text ({@link PgValue}) as
+ * it is; typed values (rows built by tests and benchmarks) written back as text, arrays as array literals with every
+ * element quoted. Stateless.
  */
 final class PgTextForms {
     private PgTextForms() {
@@ -23,6 +23,7 @@ final class PgTextForms {
     /** The text form of {@code value}; null for SQL NULL. */
     static String of(Object value) {
         if (value == null) return null;
+        if (value instanceof PgValue v) return v.text(); // what the change feed received: PostgreSQL's own text
         if (value instanceof String s) return s;
         if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Boolean) return value.toString();
         if (value instanceof Double d) {

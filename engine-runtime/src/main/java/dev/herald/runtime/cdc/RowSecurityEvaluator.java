@@ -175,7 +175,7 @@ final class RowSecurityEvaluator {
                 rows.append('(').append(i);
                 for (int c = 0; c < shape.names().size(); c++) {
                     rows.append(", ?::").append(shape.types().get(c));
-                    rowParams.add(PgTextForms.of(image.get(shape.names().get(c))));
+                    rowParams.add(PgTextForms.of(PgRow.raw(image, shape.names().get(c))));
                 }
                 rows.append(')');
             }

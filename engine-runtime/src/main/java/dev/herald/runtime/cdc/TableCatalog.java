@@ -21,6 +21,8 @@ public final class TableCatalog {
     private final Map<String, Optional<TableInfo>> tables = new ConcurrentHashMap<>();
     private final Map<String, Boolean> privileges = new ConcurrentHashMap<>();
     private final Map<String, List<String>> columnPrivileges = new ConcurrentHashMap<>();
+    /** Column types by OID; dropped with the table shapes (ALTER TYPE can change a composite). */
+    private final Map<Integer, PgTypeInfo> types = new ConcurrentHashMap<>();
 
     public TableCatalog(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -32,6 +34,7 @@ public final class TableCatalog {
 
     public void invalidate(String schema, String name) {
         tables.remove(schema + "." + name);
+        types.clear();
         privileges.keySet().removeIf(k -> k.endsWith("|" + schema + "." + name));
         columnPrivileges.keySet().removeIf(k -> k.endsWith("|" + schema + "." + name));
     }
@@ -40,6 +43,7 @@ public final class TableCatalog {
         tables.clear();
         privileges.clear();
         columnPrivileges.clear();
+        types.clear();
     }
 
     /** Forgets the privileges read (a GRANT or REVOKE happened), keeping the table shapes. */
@@ -123,8 +127,9 @@ public final class TableCatalog {
                 }
             }
             List<ColumnInfo> columns = new ArrayList<>();
+            List<Integer> typeOids = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT a.attname, t.typname, a.attnum, coalesce(a.attnum = ANY (i.indkey), false) "
+                    "SELECT a.attname, t.typname, a.attnum, coalesce(a.attnum = ANY (i.indkey), false), a.atttypid "
                             + "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                             + "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
                             + "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
@@ -132,13 +137,97 @@ public final class TableCatalog {
                 ps.setString(1, schema);
                 ps.setString(2, name);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) columns.add(new ColumnInfo(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getBoolean(4)));
+                    while (rs.next()) {
+                        columns.add(new ColumnInfo(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getBoolean(4), null));
+                        typeOids.add(rs.getInt(5));
+                    }
                 }
+            }
+            for (int i = 0; i < columns.size(); i++) {
+                ColumnInfo col = columns.get(i);
+                columns.set(i, new ColumnInfo(col.name(), col.type(), col.position(), col.primaryKey(), type(c, typeOids.get(i), 0)));
             }
             return Optional.of(new TableInfo(schema, name, columns, rls, identity));
         } catch (SQLException e) {
             throw new CatalogException("cannot read the catalog for " + schema + "." + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The decoding details of type {@code oid}: domains resolve to their base type (as {@code to_jsonb} does),
+     * arrays to their element type and delimiter, ranges to their subtype, composites to their fields.
+     */
+    private PgTypeInfo type(Connection c, int oid, int depth) throws SQLException {
+        PgTypeInfo cached = types.get(oid);
+        if (cached != null) return cached;
+        String name;
+        String nspname;
+        char typtype;
+        char category;
+        int elem;
+        int base;
+        int relid;
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.typname, n.nspname, t.typtype, t.typcategory, t.typelem, t.typbasetype, "
+                + "t.typrelid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = ?")) {
+            ps.setInt(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return PgTypeInfo.builtin("text");
+                name = rs.getString(1);
+                nspname = rs.getString(2);
+                typtype = rs.getString(3).charAt(0);
+                category = rs.getString(4).charAt(0);
+                elem = rs.getInt(5);
+                base = rs.getInt(6);
+                relid = rs.getInt(7);
+            }
+        }
+        PgTypeInfo info;
+        if (depth > 16) {
+            info = PgTypeInfo.scalar(name, PgTypeInfo.Kind.TEXT);
+        } else if (typtype == 'd') {
+            info = PgTypeInfo.renamed(name, type(c, base, depth + 1));
+        } else if (typtype == 'c') {
+            List<PgTypeInfo.Field> fields = new ArrayList<>();
+            List<Integer> fieldTypes = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = ? AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+                ps.setInt(1, relid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        fields.add(new PgTypeInfo.Field(rs.getString(1), null));
+                        fieldTypes.add(rs.getInt(2));
+                    }
+                }
+            }
+            for (int i = 0; i < fields.size(); i++) fields.set(i, new PgTypeInfo.Field(fields.get(i).name(), type(c, fieldTypes.get(i), depth + 1)));
+            info = PgTypeInfo.composite(name, fields);
+        } else if (typtype == 'r' || typtype == 'm') {
+            int subtype = 0;
+            try (PreparedStatement ps = c.prepareStatement("SELECT rngsubtype FROM pg_range WHERE "
+                    + (typtype == 'r' ? "rngtypid" : "rngmultitypid") + " = ?")) {
+                ps.setInt(1, oid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) subtype = rs.getInt(1);
+                }
+            }
+            info = PgTypeInfo.range(name, subtype == 0 ? PgTypeInfo.builtin("text") : type(c, subtype, depth + 1), typtype == 'm');
+        } else if (category == 'A' && elem != 0) {
+            PgTypeInfo element = type(c, elem, depth + 1);
+            char delimiter = ',';
+            try (PreparedStatement ps = c.prepareStatement("SELECT typdelim FROM pg_type WHERE oid = ?")) {
+                ps.setInt(1, elem);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) delimiter = rs.getString(1).charAt(0);
+                }
+            }
+            info = PgTypeInfo.array(name, element, delimiter);
+        } else if (typtype == 'b' && nspname.equals("pg_catalog")) {
+            info = PgTypeInfo.builtin(name);
+        } else {
+            info = PgTypeInfo.scalar(name, PgTypeInfo.Kind.TEXT); // enums, extension types, pseudo-types
+        }
+        types.put(oid, info);
+        return info;
     }
 
     /** A catalog query failed (database unreachable, permissions). */

@@ -241,7 +241,7 @@ public final class RealtimeSession {
             broadcastRead = engine.channelAuthorizer().allowed(ChannelAction.READ, name, principal);
             presenceRead = join.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, name, principal);
             if (!broadcastRead && !presenceRead) {
-                engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL);
+                engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL, name);
                 engine.activity().drop(new TopicKey(true, name), ErrorCode.UNAUTHORIZED_CHANNEL);
                 replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
                 return;
@@ -502,6 +502,12 @@ public final class RealtimeSession {
             user = in;
         } else {
             jsonPayload = m.payload();
+            String bad = Json.unrepresentable(jsonPayload);
+            if (bad != null) {
+                refuseUnrepresentable(ch, bad);
+                if (ch.ack()) replyError(m, ErrorCode.PAYLOAD_NOT_REPRESENTABLE.reason(bad));
+                return;
+            }
             size = payloadSize(jsonPayload);
         }
         if (size > engine.limits().settings().maxPayloadBytes()) {
@@ -557,6 +563,12 @@ public final class RealtimeSession {
                 JsonNode meta = payload.has("payload") && !payload.get("payload").isNull() ? payload.get("payload") : Json.object();
                 if (!meta.isObject()) {
                     reply(m, "error", reason(ErrorCode.PRESENCE_PAYLOAD_NOT_MAP.reason()));
+                    return;
+                }
+                String bad = Json.unrepresentable(meta);
+                if (bad != null) {
+                    refuseUnrepresentable(ch, bad);
+                    replyError(m, ErrorCode.PAYLOAD_NOT_REPRESENTABLE.reason(bad));
                     return;
                 }
                 if (Json.writeBytes(meta).length > engine.limits().settings().maxPayloadBytes()) {
@@ -674,6 +686,13 @@ public final class RealtimeSession {
             if (tag != null && !disconnecting.get()) tag.stats().drop(ErrorCode.SLOW_CONSUMER);
             disconnect(ErrorCode.SLOW_CONSUMER, 1008, ErrorCode.SLOW_CONSUMER.reason());
         }
+    }
+
+    /** A payload that parses but could not be sent on (see {@link Json#unrepresentable}): counted and logged. */
+    private void refuseUnrepresentable(Channel ch, String what) {
+        engine.metrics().drop(ErrorCode.PAYLOAD_NOT_REPRESENTABLE, what);
+        ch.stats().drop(ErrorCode.PAYLOAD_NOT_REPRESENTABLE);
+        LOG.info("{}: {} on {}", id(), ErrorCode.PAYLOAD_NOT_REPRESENTABLE.message(what), ch.topic());
     }
 
     /** Counts a drop that belongs to one channel: globally and on its topic, with a log line carrying the code. */

@@ -54,8 +54,16 @@ public final class HeraldMetrics {
 
     public void drop(ErrorCode reason) {
         drops.get(reason).increment();
-        logDrop(reason);
+        logDrop(reason, NO_ARGS);
     }
+
+    /** A drop whose message takes arguments (e.g. the topic): the log line shows them, of the latest drop. */
+    public void drop(ErrorCode reason, Object... args) {
+        drops.get(reason).increment();
+        logDrop(reason, args);
+    }
+
+    private static final Object[] NO_ARGS = {};
 
     public int connections() { return connections.get(); }
     public int joinedChannels() { return joinedChannels.get(); }
@@ -133,7 +141,7 @@ public final class HeraldMetrics {
     }
 
     /** A structured line per drop reason at most once a second: {@code event=drop code=... count=...}. */
-    private void logDrop(ErrorCode reason) {
+    private void logDrop(ErrorCode reason, Object[] args) {
         int i = reason.ordinal();
         dropsUnlogged.incrementAndGet(i);
         if (!DROP_LOG.isInfoEnabled()) return;
@@ -142,6 +150,22 @@ public final class HeraldMetrics {
         if (now - last < DROP_LOG_INTERVAL_MS || !dropLoggedAt.compareAndSet(i, last, now)) return;
         long n = dropsUnlogged.getAndSet(i, 0);
         DROP_LOG.info("event=drop reason={} code={} count={} message=\"{}\"", reason.tag(),
-                reason.code() == null ? "-" : reason.code(), n, reason.message().replace("\"", "'"));
+                reason.code() == null ? "-" : reason.code(), n, logText(reason, args));
+    }
+
+    /** The message for a log line: arguments filled in (placeholders without one shown as "-"), one line, bounded. */
+    static String logText(ErrorCode reason, Object[] args) {
+        String text;
+        try {
+            text = args.length == 0 ? reason.message().replace("%s", "-").replace("%d", "-") : reason.message(args);
+        } catch (java.util.IllegalFormatException e) {
+            text = reason.message().replace("%s", "-").replace("%d", "-");
+        }
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), 300));
+        for (int i = 0; i < text.length() && sb.length() < 300; i++) {
+            char c = text.charAt(i);
+            sb.append(c == '"' ? '\'' : Character.isISOControl(c) ? ' ' : c);
+        }
+        return sb.toString();
     }
 }

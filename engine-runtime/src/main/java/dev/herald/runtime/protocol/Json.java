@@ -52,6 +52,26 @@ public final class Json {
         return MAPPER.readTree(bytes);
     }
 
+    /**
+     * The first value of {@code node} that this mapper cannot write back, or null when there is none: a number whose
+     * exponent puts it outside what plain notation allows ({@code 1e99999}: scale beyond ±9999). Such a payload is
+     * valid JSON and parses, but could never be sent on; the caller refuses it. One walk, no serialisation.
+     */
+    public static String unrepresentable(JsonNode node) {
+        if (node == null) return null;
+        if (node.isBigDecimal()) {
+            int scale = node.decimalValue().scale();
+            return scale > 9999 || scale < -9999 ? "a number with exponent " + (-scale) + " (at most 9999)" : null;
+        }
+        if (node.isContainerNode()) {
+            for (JsonNode child : node) {
+                String bad = unrepresentable(child);
+                if (bad != null) return bad;
+            }
+        }
+        return null;
+    }
+
     /** {@code s} as a JSON string literal, quotes included. */
     public static String quote(String s) {
         if (s == null) return "null";

@@ -63,7 +63,10 @@ public abstract class BroadcastResource {
             if (event == null || event.isBlank()) errors.putArray("event").add("can't be blank");
             if (payload == null || payload.isNull()) errors.putArray("payload").add("can't be blank");
             else if (!payload.isObject()) errors.putArray("payload").add("is invalid");
-            else if (Json.writeBytes(payload).length > engine.limits().settings().maxPayloadBytes()) {
+            else if (Json.unrepresentable(payload) != null) {
+                engine.metrics().drop(ErrorCode.PAYLOAD_NOT_REPRESENTABLE, Json.unrepresentable(payload));
+                errors.putArray("payload").add(ErrorCode.PAYLOAD_NOT_REPRESENTABLE.message(Json.unrepresentable(payload)));
+            } else if (Json.writeBytes(payload).length > engine.limits().settings().maxPayloadBytes()) {
                 errors.putArray("payload").add(ErrorCode.REST_PAYLOAD_TOO_LARGE.message());
             }
             JsonNode priv = m.get("private");

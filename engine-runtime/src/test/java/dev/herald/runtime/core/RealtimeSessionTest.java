@@ -292,6 +292,29 @@ class RealtimeSessionTest {
     }
 
     @Test
+    void payloadValuesTheWireCannotCarryAreAnsweredAndCounted() throws Exception {
+        Client a = connect("2.0.0");
+        Client b = connect("2.0.0");
+        a.text(join("1", "realtime:big", "{\"broadcast\":{\"ack\":true},\"presence\":{\"key\":\"a\",\"enabled\":true}}"));
+        b.text(join("1", "realtime:big", PUBLIC));
+        b.conn().clear();
+        // 1e99999 is valid JSON and parses, but no encoder can write it back out.
+        a.text("[\"1\",\"2\",\"realtime:big\",\"broadcast\",{\"type\":\"broadcast\",\"event\":\"e\",\"payload\":{\"n\":[1e99999]}}]");
+        assertEquals("[\"1\",\"2\",\"realtime:big\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":"
+                + "\"PayloadNotRepresentable: The payload holds a value the protocol cannot carry: a number with exponent 99999 (at most 9999)\"}}]",
+                a.conn().last());
+        a.text("[\"1\",\"3\",\"realtime:big\",\"presence\",{\"type\":\"presence\",\"event\":\"track\",\"payload\":{\"n\":-1e-10000}}]");
+        assertTrue(a.conn().last().startsWith("[\"1\",\"3\",\"realtime:big\",\"phx_reply\",{\"status\":\"error\",\"response\":{\"reason\":\"PayloadNotRepresentable: "),
+                a.conn().last());
+        assertEquals(2.0, engine.metrics().drops(ErrorCode.PAYLOAD_NOT_REPRESENTABLE));
+        assertTrue(b.conn().texts().isEmpty(), "nothing reached the other subscriber: " + b.conn().texts());
+        // The sockets stay usable: an ordinary broadcast still goes through.
+        a.text("[\"1\",\"4\",\"realtime:big\",\"broadcast\",{\"type\":\"broadcast\",\"event\":\"e\",\"payload\":{\"n\":1e9999}}]");
+        assertEquals("[\"1\",\"4\",\"realtime:big\",\"phx_reply\",{\"status\":\"ok\",\"response\":{}}]", a.conn().last());
+        assertEquals(1, b.conn().texts().size() + b.conn().binaries().size());
+    }
+
+    @Test
     void trackOnAChannelWithoutPresenceEnablesDiffsButSendsNoState() throws Exception {
         Client a = connect("2.0.0");
         a.text(join("1", "realtime:q", PUBLIC));

@@ -76,6 +76,12 @@ class BroadcastResourceTest {
         assertEquals("{\"errors\":{\"messages\":[{\"topic\":[\"can't be blank\"],\"payload\":[\"is invalid\"]}]}}", bad.getEntity());
         assertEquals(401, r.batch("Bearer nope", null, batch(1)).getStatus());
         assertEquals(400, r.batch(auth, null, "{".getBytes(StandardCharsets.UTF_8)).getStatus());
+        // Valid JSON that no encoder can write back out: refused per message, counted, never a 500.
+        Response huge = r.batch(auth, null, "{\"messages\":[{\"topic\":\"t\",\"event\":\"e\",\"payload\":{\"n\":1e99999}}]}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(422, huge.getStatus());
+        assertEquals("{\"errors\":{\"messages\":[{\"payload\":[\"The payload holds a value the protocol cannot carry: a number with exponent 99999 (at most 9999)\"]}]}}",
+                huge.getEntity());
+        assertEquals(1.0, engine.metrics().drops(dev.herald.api.ErrorCode.PAYLOAD_NOT_REPRESENTABLE));
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * The subset of Postgres' date/time input that filters realistically use: ISO dates, {@code T} or space before the
  * time, up to 9 fractional digits (rounded to microseconds like Postgres), {@code Z}/{@code UTC}/numeric offsets,
- * region names for timestamptz, {@code 24:00:00}, and {@code infinity}. Values without a zone are read in UTC, the
+ * region names for timestamptz, {@code 24:00:00}, {@code infinity} and a trailing {@code BC}. Values without a zone are read in UTC, the
  * session time zone of Supabase databases. Stateless.
  */
 final class PgTemporal {
@@ -38,29 +38,46 @@ final class PgTemporal {
         String special = special(text);
         if ("infinity".equals(special)) return LocalDate.MAX;
         if ("-infinity".equals(special)) return LocalDate.MIN;
-        Matcher m = TIMESTAMP.matcher(text);
+        boolean bc = isBc(text);
+        Matcher m = TIMESTAMP.matcher(bc ? withoutEra(text) : text);
         if (!m.matches()) throw type.invalid(text);
-        return date(m, text);
+        LocalDate d = date(m, text);
+        return bc ? d.withYear(1 - d.getYear()) : d;
+    }
+
+    /** Whether the text ends with PostgreSQL's era marker {@code BC} (year 1 BC is proleptic year 0). */
+    private static boolean isBc(String text) {
+        String t = text.strip();
+        return t.length() > 3 && t.regionMatches(true, t.length() - 3, " BC", 0, 3);
+    }
+
+    private static String withoutEra(String text) {
+        String t = text.strip();
+        return t.substring(0, t.length() - 3);
     }
 
     static LocalDateTime parseTimestamp(String text, PgType type) {
         String special = special(text);
         if ("infinity".equals(special)) return TS_INFINITY;
         if ("-infinity".equals(special)) return TS_MINUS_INFINITY;
-        Matcher m = TIMESTAMP.matcher(text);
+        boolean bc = isBc(text);
+        Matcher m = TIMESTAMP.matcher(bc ? withoutEra(text) : text);
         if (!m.matches()) throw type.invalid(text);
         // timestamp without time zone silently ignores a zone in its input, as Postgres does
         if (m.group(8) != null) zone(m.group(8), text, type, null);
-        return localDateTime(m, text, type);
+        LocalDateTime t = localDateTime(m, text, type);
+        return bc ? t.withYear(1 - t.getYear()) : t;
     }
 
     static Instant parseTimestamptz(String text, PgType type) {
         String special = special(text);
         if ("infinity".equals(special)) return Instant.MAX;
         if ("-infinity".equals(special)) return Instant.MIN;
-        Matcher m = TIMESTAMP.matcher(text);
+        boolean bc = isBc(text);
+        Matcher m = TIMESTAMP.matcher(bc ? withoutEra(text) : text);
         if (!m.matches()) throw type.invalid(text);
         LocalDateTime ldt = localDateTime(m, text, type);
+        if (bc) ldt = ldt.withYear(1 - ldt.getYear());
         ZoneId zone = m.group(8) == null ? ZoneOffset.UTC : zone(m.group(8), text, type, null);
         return ldt.atZone(zone).toInstant();
     }

@@ -11,7 +11,9 @@ import java.util.Set;
  * special values); bool → {@link Boolean}; text-like, uuid, enums and other types → {@link String}; json/jsonb →
  * {@link com.fasterxml.jackson.databind.JsonNode}; date → {@link java.time.LocalDate}; time → {@link java.time.LocalTime};
  * timetz → {@link java.time.OffsetTime}; timestamp → {@link java.time.LocalDateTime}; timestamptz →
- * {@link java.time.OffsetDateTime}; bytea → {@code byte[]}; arrays → {@link java.util.List} of element values. SQL NULL
+ * {@link java.time.OffsetDateTime}; bytea → {@code byte[]}; arrays → {@link java.util.List} of element values; a value
+ * without an exact form there (infinity, {@code 24:00:00}, numeric NaN) is PostgreSQL's text of it. The change feed's
+ * rows ({@code PgRow}) convert each value on first access, so an unfiltered column is never parsed. SQL NULL
  * is a present key with a {@code null} value. A filtered column whose key is absent (not in the replica identity of a
  * DELETE, an unchanged TOAST value) makes the whole predicate false: a filter that cannot be evaluated does not deliver.
  * A value of an unexpected Java type is converted when possible (strings are parsed like filter literals), otherwise
