@@ -77,6 +77,7 @@ public enum ErrorCode {
     FRAME_NOT_ENCODABLE("FrameNotEncodable", "Topic or event is longer than 255 bytes and cannot be framed"),
     FRAME_TOO_LARGE("FrameTooLarge", "WebSocket frame exceeds %d bytes"),
     SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
+    OUTBOUND_BUDGET_EXCEEDED("SlowConsumer", "Server outbound memory is full; this connection was the furthest behind"),
     PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
     IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms"),
 

@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** How often kept messages are aged out and idle per-topic state is let go. */
+    static final long TOPIC_SWEEP_MS = 1_000;
 
     private final HeraldConfig config;
     private final JwtVerifier verifier;
@@ -58,6 +60,8 @@ public final class Engine implements AutoCloseable {
     /** The durable replay window for broadcasts, or null when it is kept in memory only. */
     private final PgBroadcastStore replayStore;
     private final ConcurrentHashMap<TopicKey, TopicLog> topicLogs = new ConcurrentHashMap<>();
+    private final ReplayBudget replayBudget;
+    private final OutboundBudget outboundBudget;
     private final RowAuthorizer rowAuthorizer;
     private final Broker broker = new InMemoryBroker();
     private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
@@ -106,6 +110,9 @@ public final class Engine implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         long sweep = Math.max(250, Math.min(5_000, config.wsIdleTimeoutMs() / 4));
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
+        this.replayBudget = new ReplayBudget(config.replayMaxBytes(), config.replayMaxAgeMs());
+        this.outboundBudget = new OutboundBudget(config.outboundMaxTotalBytes(), this::enforceOutboundBudget);
+        scheduler.scheduleWithFixedDelay(this::sweepTopics, TOPIC_SWEEP_MS, TOPIC_SWEEP_MS, TimeUnit.MILLISECONDS);
         this.embeddedDatabase = embeddedDatabase;
         PgBroadcastStore store = null;
         if (database != null && config.replayStore().equals("postgres") && config.replayMaxMessages() > 0) {
@@ -124,7 +131,7 @@ public final class Engine implements AutoCloseable {
         this.cdc = database == null || !config.cdcEnabled() ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
-                cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
+                cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(), config.replayChangesMaxBytes(),
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
     }
 
@@ -309,8 +316,96 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * The current log of a topic. Callers that get {@link TopicLog#RETIRED} or null back from it (the sweep retired
+     * it meanwhile) fetch it again: the retired one is already out of the map.
+     */
     TopicLog topicLog(TopicKey key) {
-        return topicLogs.computeIfAbsent(key, k -> new TopicLog(k, epoch, broker, config.replayMaxMessages(), config.replayMaxAgeMs(), replayStore));
+        return topicLogs.computeIfAbsent(key, k -> {
+            // Every retirement bumps the topic's slot, so a later incarnation never shares an earlier one's epoch.
+            long generation = retiredGenerations.get(generationSlot(k));
+            String e = generation == 0 ? epoch : epoch + "." + Long.toHexString(generation);
+            return new TopicLog(k, e, broker, config.replayMaxMessages(), config.replayTopicMaxBytes(), replayBudget,
+                    replayStore, generation != 0);
+        });
+    }
+
+    /** Subscribes a resuming channel through the topic's current log (see {@link TopicLog#subscribe}). */
+    void resumeBroadcast(Channel ch, String position, java.util.function.Consumer<TopicLog.Replay> deliverFirst) {
+        while (topicLog(ch.key()).subscribe(ch, position, deliverFirst) == null) Thread.onSpinWait();
+    }
+
+    /** The position of the newest broadcast on a topic, for join replies. */
+    String broadcastPosition(TopicKey key) {
+        for (;;) {
+            String p = topicLog(key).currentPosition();
+            if (p != null) return p;
+        }
+    }
+
+    private static int generationSlot(TopicKey key) {
+        return (key.hashCode() & 0x7fffffff) % RETIRED_GENERATION_SLOTS;
+    }
+
+    /** Retired incarnations per hash slot of the topic key: a few kilobytes instead of a record per topic ever used. */
+    private static final int RETIRED_GENERATION_SLOTS = 4096;
+    private final java.util.concurrent.atomic.AtomicLongArray retiredGenerations = new java.util.concurrent.atomic.AtomicLongArray(RETIRED_GENERATION_SLOTS);
+    /** Beyond this many idle logs (no messages, no subscribers) they are retired without waiting out the grace. */
+    static final int IDLE_LOGS_KEPT = 4096;
+
+    /**
+     * The once-a-second sweep of per-topic memory: ages out kept broadcasts of every topic (not only of topics that
+     * are touched again), retires topic logs that keep nothing and nobody subscribes to, and lets the console's
+     * activity records go.
+     */
+    private void sweepTopics() {
+        try {
+            long now = System.currentTimeMillis();
+            replayBudget.sweep(now);
+            long grace = config.replayMaxAgeMs();
+            int idle = 0;
+            for (TopicLog log : topicLogs.values()) if (log.isEmpty()) idle++;
+            if (idle > IDLE_LOGS_KEPT) grace = 0;
+            for (java.util.Map.Entry<TopicKey, TopicLog> e : topicLogs.entrySet()) {
+                TopicLog log = e.getValue();
+                if (log.retireIfIdle(now, grace) && topicLogs.remove(e.getKey(), log)) {
+                    retiredGenerations.incrementAndGet(generationSlot(e.getKey()));
+                }
+            }
+            activity.sweep();
+        } catch (RuntimeException e) {
+            LOG.warn("topic sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Topic logs currently held (for tests and diagnostics). */
+    int topicLogCount() {
+        return topicLogs.size();
+    }
+
+    /** The bytes queued for all connections together. */
+    OutboundBudget outboundBudget() {
+        return outboundBudget;
+    }
+
+    /**
+     * The global outbound budget is exceeded: closes the connections furthest behind (most bytes queued) first,
+     * until the total is below the bound. Runs on the thread whose offer crossed it, one at a time; only reads
+     * other sessions' counters and closes their queues, so it takes no session lock.
+     */
+    private void enforceOutboundBudget() {
+        List<RealtimeSession> behind = new java.util.ArrayList<>(sessions);
+        behind.sort(java.util.Comparator.comparingLong(RealtimeSession::queuedBytes).reversed());
+        for (RealtimeSession s : behind) {
+            if (!outboundBudget.over()) return;
+            if (s.queuedBytes() == 0) return;
+            s.disconnectOverBudget();
+        }
+    }
+
+    /** The shared bound of the broadcast resume windows. */
+    ReplayBudget replayBudget() {
+        return replayBudget;
     }
 
     /**
@@ -346,7 +441,13 @@ public final class Engine implements AutoCloseable {
                     : Outbound.push(key.joinTopic(), "broadcast", payload);
             return broker.publish(key, plain, except, false);
         }
-        TopicLog log = topicLog(key);
+        for (;;) {
+            int handed = publishPositioned(topicLog(key), key, payload, user, except);
+            if (handed != TopicLog.RETIRED) return handed;
+        }
+    }
+
+    private int publishPositioned(TopicLog log, TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         return log.publish(offset -> {
             String pos = log.position(offset);
             if (user != null) {
