@@ -147,6 +147,18 @@ public final class RealtimeSession {
         return true;
     }
 
+    /**
+     * The container refused an incoming frame or message as too large before this session saw it (its buffers stop a
+     * frame without holding all of it). Counts it once as {@code frame_too_large}; when this returns true the caller
+     * closes the socket with 1009 at once, before the container closes it with a code of its own.
+     */
+    public boolean refusedAsTooLarge() {
+        if (closed || !disconnecting.compareAndSet(false, true)) return false;
+        engine.metrics().drop(ErrorCode.FRAME_TOO_LARGE);
+        LOG.info("{}: disconnecting, {}", id(), ErrorCode.FRAME_TOO_LARGE.message(engine.config().wsMaxFrameBytes()));
+        return true;
+    }
+
     private void dropMalformed(MalformedMessageException e) {
         engine.metrics().drop(ErrorCode.MALFORMED_MESSAGE);
         LOG.info("{}: {}", id(), ErrorCode.MALFORMED_MESSAGE.reason(e.getMessage()));
