@@ -78,6 +78,7 @@ public enum ErrorCode {
     FRAME_TOO_LARGE("FrameTooLarge", "WebSocket frame exceeds %d bytes"),
     SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
     OUTBOUND_BUDGET_EXCEEDED("SlowConsumer", "Server outbound memory is full; this connection was the furthest behind"),
+    ADMIN_LOGIN_THROTTLED("TooManyAttempts", "Too many failed admin credentials from this address or overall; retry in %d ms"),
     PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
     IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms"),
 

@@ -91,5 +91,7 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.PLUGINS_CLOSE_DEADLINE_MS, "`5000`", "How long Herald waits for each plugin's `close()` when it stops."))),
             new Group("Admin console ([admin-console.md](admin-console.md))", List.of(
                     e(HeraldConfig.ADMIN_PASSWORD, "generated on loopback", "Password of the admin console and API (user `admin`, at least 12 characters). Unset on a standalone server bound to loopback: generated once into `HERALD_DATA_DIR/admin-password` and printed at start. Unset elsewhere (another address, an application server): the admin API answers 503."),
+                    e(HeraldConfig.ADMIN_LOGIN_THROTTLE_STEP_MS, "`100`", "Admin credential guessing is slowed per client address and overall: after 5 failures of an address (100 over all addresses) within 15 minutes, each further attempt is answered no earlier than this × k milliseconds after the previous one (k = failures beyond the free ones); logins queue, and HTTP Basic calls of a throttled address answer 429 (session-token calls are not throttled). `0` turns it off."),
+                    e(HeraldConfig.ADMIN_LOGIN_THROTTLE_MAX_MS, "`10000`", "The longest of those delays."),
                     e(HeraldConfig.DEMO, "`false`", "Demo mode: four in-process clients join `demo-lobby`, `demo-orders` and `demo-chat`, track presence and broadcast about three messages a second, so the console shows live channels."))));
 }

@@ -73,6 +73,8 @@ public final class HeraldConfig {
     public static final String REPLAY_TOPIC_MAX_BYTES = "herald.replay.topic-max-bytes";
     public static final String REPLAY_CHANGES_MAX_BYTES = "herald.replay.changes-max-bytes";
     public static final String OUTBOUND_MAX_TOTAL_BYTES = "herald.outbound.max-total-bytes";
+    public static final String ADMIN_LOGIN_THROTTLE_STEP_MS = "herald.admin.login-throttle-step-ms";
+    public static final String ADMIN_LOGIN_THROTTLE_MAX_MS = "herald.admin.login-throttle-max-ms";
 
     private final String httpHost;
     private final int httpPort;
@@ -92,6 +94,8 @@ public final class HeraldConfig {
     private final long replayMaxBytes;
     private final long replayTopicMaxBytes;
     private final long replayChangesMaxBytes;
+    private final long adminLoginThrottleStepMs;
+    private final long adminLoginThrottleMaxMs;
     private final int dbEmbeddedPort;
     private final String jwtJwksUrl;
     private final Path jwtJwksFile;
@@ -178,6 +182,8 @@ public final class HeraldConfig {
         replayMaxAgeMs = s.integer(REPLAY_MAX_AGE_MS, 600_000, 0, 86_400_000);
         replayMaxBytes = s.integer(REPLAY_MAX_BYTES, maxHeap() / 16, 64 * 1024, Long.MAX_VALUE);
         replayTopicMaxBytes = Math.min(replayMaxBytes, s.integer(REPLAY_TOPIC_MAX_BYTES, maxHeap() / 64, 64 * 1024, Long.MAX_VALUE));
+        adminLoginThrottleStepMs = s.integer(ADMIN_LOGIN_THROTTLE_STEP_MS, 100, 0, 60_000);
+        adminLoginThrottleMaxMs = s.integer(ADMIN_LOGIN_THROTTLE_MAX_MS, 10_000, 1, 600_000);
         replayChangesMaxBytes = s.integer(REPLAY_CHANGES_MAX_BYTES, maxHeap() / 32, 64 * 1024, Long.MAX_VALUE);
         shutdownDeadlineMs = s.integer(SHUTDOWN_DEADLINE_MS, 5_000, 0, 600_000);
         replayStore = s.string(REPLAY_STORE, "memory");
@@ -253,6 +259,11 @@ public final class HeraldConfig {
     public long replayTopicMaxBytes() { return replayTopicMaxBytes; }
     /** Bytes the change log kept for postgres_changes resume holds (estimated retained size). */
     public long replayChangesMaxBytes() { return replayChangesMaxBytes; }
+
+    /** Growth of the delay per failed admin credential beyond the free ones (0 = no throttling). */
+    public long adminLoginThrottleStepMs() { return adminLoginThrottleStepMs; }
+    /** The longest delay between two failed admin credentials of one address (or overall). */
+    public long adminLoginThrottleMaxMs() { return adminLoginThrottleMaxMs; }
 
     /**
      * The JVM's maximum heap: defaults of the memory bounds are fractions of it, so they fit any -Xmx. The fractions

@@ -112,6 +112,8 @@ public final class Engine implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
         this.replayBudget = new ReplayBudget(config.replayMaxBytes(), config.replayMaxAgeMs());
         this.outboundBudget = new OutboundBudget(config.outboundMaxTotalBytes(), this::enforceOutboundBudget);
+        this.loginThrottle = new dev.herald.runtime.admin.LoginThrottle(config.adminLoginThrottleStepMs(),
+                config.adminLoginThrottleMaxMs(), System::currentTimeMillis);
         scheduler.scheduleWithFixedDelay(this::sweepTopics, TOPIC_SWEEP_MS, TOPIC_SWEEP_MS, TimeUnit.MILLISECONDS);
         this.embeddedDatabase = embeddedDatabase;
         PgBroadcastStore store = null;
@@ -570,6 +572,11 @@ public final class Engine implements AutoCloseable {
     private volatile dev.herald.runtime.admin.AdminAccess adminAccess =
             dev.herald.runtime.admin.AdminAccess.disabled("the admin API is not set up for this engine");
     private volatile dev.herald.runtime.admin.LimitStore limitStore;
+
+    private final dev.herald.runtime.admin.LoginThrottle loginThrottle;
+
+    /** Slows down admin password guessing (per address and overall). */
+    public dev.herald.runtime.admin.LoginThrottle loginThrottle() { return loginThrottle; }
 
     /** Per-topic activity (rates, latency, drops) for the admin API. */
     public dev.herald.runtime.admin.ChannelActivity activity() { return activity; }
