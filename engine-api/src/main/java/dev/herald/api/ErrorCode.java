@@ -91,6 +91,7 @@ public enum ErrorCode {
     PLUGIN_FORBIDDEN("Forbidden", "%s"),
     PLUGIN_CONFLICT("Conflict", "%s"),
     PLUGIN_UNAVAILABLE("Unavailable", "%s"),
+    PLUGIN_RATE_LIMITED("TooManyRequests", "%s"),
     PLUGIN_METHOD_NOT_ALLOWED("MethodNotAllowed", "%s"),
     PLUGIN_INTERNAL_ERROR("InternalError", "%s"),
     PLUGIN_HOOK_FAILED("PluginHookFailed", "A table hook of plugin %s failed: %s");
