@@ -324,11 +324,23 @@ public final class Engine implements AutoCloseable {
      */
     TopicLog topicLog(TopicKey key) {
         return topicLogs.computeIfAbsent(key, k -> {
-            // Every retirement bumps the topic's slot, so a later incarnation never shares an earlier one's epoch.
-            long generation = retiredGenerations.get(generationSlot(k));
-            String e = generation == 0 ? epoch : epoch + "." + Long.toHexString(generation);
-            return new TopicLog(k, e, broker, config.replayMaxMessages(), config.replayTopicMaxBytes(), replayBudget,
-                    replayStore, generation != 0);
+            int slot = generationSlot(k);
+            synchronized (retiredTombs) {
+                TopicLog.Tomb tomb = retiredTombs[slot];
+                if (tomb != null && tomb.key().equals(k)) {
+                    // The topic's last incarnation is remembered: continue its stream, so a client that missed
+                    // nothing still resumes with recovered:true.
+                    retiredTombs[slot] = null;
+                    return new TopicLog(k, tomb.epoch(), broker, config.replayMaxMessages(), config.replayTopicMaxBytes(),
+                            replayBudget, replayStore, tomb.nextOffset(), false);
+                }
+                // Otherwise a fresh epoch whenever a topic of this slot lost its tomb, so no incarnation of this
+                // topic shares an earlier one's epoch.
+                long generation = retiredGenerations.get(slot);
+                String e = generation == 0 ? epoch : epoch + "." + Long.toHexString(generation);
+                return new TopicLog(k, e, broker, config.replayMaxMessages(), config.replayTopicMaxBytes(), replayBudget,
+                        replayStore, 0, generation != 0);
+            }
         });
     }
 
@@ -349,9 +361,14 @@ public final class Engine implements AutoCloseable {
         return (key.hashCode() & 0x7fffffff) % RETIRED_GENERATION_SLOTS;
     }
 
-    /** Retired incarnations per hash slot of the topic key: a few kilobytes instead of a record per topic ever used. */
+    /**
+     * Per hash slot of the topic key: the last retired topic's epoch and next offset (its tomb), and how many tombs the
+     * slot lost to later retirements. A bounded table (a few hundred kilobytes) instead of a record per topic ever
+     * used: a topic whose tomb survives continues its stream; one whose tomb was overwritten gets a new epoch.
+     */
     private static final int RETIRED_GENERATION_SLOTS = 4096;
     private final java.util.concurrent.atomic.AtomicLongArray retiredGenerations = new java.util.concurrent.atomic.AtomicLongArray(RETIRED_GENERATION_SLOTS);
+    private final TopicLog.Tomb[] retiredTombs = new TopicLog.Tomb[RETIRED_GENERATION_SLOTS];
     /** Beyond this many idle logs (no messages, no subscribers) they are retired without waiting out the grace. */
     static final int IDLE_LOGS_KEPT = 4096;
 
@@ -371,7 +388,11 @@ public final class Engine implements AutoCloseable {
             for (java.util.Map.Entry<TopicKey, TopicLog> e : topicLogs.entrySet()) {
                 TopicLog log = e.getValue();
                 if (log.retireIfIdle(now, grace) && topicLogs.remove(e.getKey(), log)) {
-                    retiredGenerations.incrementAndGet(generationSlot(e.getKey()));
+                    int slot = generationSlot(e.getKey());
+                    synchronized (retiredTombs) {
+                        if (retiredTombs[slot] != null) retiredGenerations.incrementAndGet(slot);
+                        retiredTombs[slot] = log.tomb();
+                    }
                 }
             }
             activity.sweep();

@@ -13,8 +13,10 @@ import java.util.function.LongFunction;
  * with every other topic's by the shared {@link ReplayBudget} (bytes, age). Thread-safe.
  *
  * <p>A log that kept nothing and has no subscribers is retired by the engine's sweep ({@link #retireIfIdle}); a
- * retired log refuses further use (its callers fetch a fresh one), and the fresh one has another epoch, so a resume
- * from the retired incarnation answers {@code recovered:false} and no position is ever given twice.
+ * retired log refuses further use (its callers fetch a fresh one). The fresh one continues the retired stream when
+ * the engine still remembers it (so a client that missed nothing resumes with {@code recovered:true}), otherwise it
+ * has another epoch, so a resume from the retired incarnation answers {@code recovered:false}; either way no position
+ * is ever given twice.
  */
 final class TopicLog {
     /** What a resume found: the messages after the given position, or that it is outside the window. */
@@ -40,13 +42,19 @@ final class TopicLog {
     private int size;
     private long bytes;
 
+    /** What the engine remembers of a retired log, so that the topic's next log can continue its stream. */
+    record Tomb(TopicKey key, String epoch, long nextOffset) {
+    }
+
     /**
      * @param epoch this incarnation's epoch
-     * @param reincarnated whether an earlier log of this topic was retired in this run: with a durable store, its
-     *     offsets then start above any offset an earlier incarnation can have given (the store may have swept them)
+     * @param continueAt the next offset of a retired log this one continues (same epoch), or 0
+     * @param reincarnated whether an earlier log of this topic may have been retired in this run without being
+     *     continued: with a durable store, offsets then start above any an earlier incarnation can have given (the
+     *     store may have swept them)
      */
     TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxBytes, ReplayBudget budget,
-             PgBroadcastStore store, boolean reincarnated) {
+             PgBroadcastStore store, long continueAt, boolean reincarnated) {
         this.key = key;
         this.epoch = epoch;
         this.broker = broker;
@@ -61,6 +69,7 @@ final class TopicLog {
         // A topic publishes far fewer than 1,000 messages per millisecond, so a clock-based floor is above every
         // offset an earlier incarnation gave.
         if (store != null && reincarnated) next = Math.max(next, System.currentTimeMillis() * 1_000);
+        next = Math.max(next, continueAt);
         this.nextOffset = next;
         this.incompleteUpTo = store != null && store.previousRunCrashed() ? nextOffset - 1 : 0;
     }
@@ -136,6 +145,11 @@ final class TopicLog {
         }
         retired = true;
         return true;
+    }
+
+    /** This (retired) log's epoch and next offset. */
+    synchronized Tomb tomb() {
+        return new Tomb(key, epoch, nextOffset);
     }
 
     /** Whether this log keeps no message (for the sweep's count of idle logs). */

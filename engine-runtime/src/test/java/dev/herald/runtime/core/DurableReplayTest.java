@@ -70,6 +70,11 @@ class DurableReplayTest {
                 long end = System.currentTimeMillis() + 5_000;
                 while (first.topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
                 assertEquals(0, first.topicLogCount(), "the quiet topic's log was retired");
+                // Many other topics retire after it, so the engine no longer remembers this one's stream.
+                for (int i = 0; i < 20_000; i++) first.broadcastJson("other-" + i, false, "e", Json.object(), null, null);
+                end = System.currentTimeMillis() + 10_000;
+                while (first.topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
+                assertEquals(0, first.topicLogCount(), "the other topics retired");
                 FakeConnection again = new FakeConnection();
                 RealtimeSession s2 = first.open(again, first.checkHandshake("2.0.0", Tokens.valid(), null));
                 s2.onText("[\"1\",\"1\",\"realtime:r\",\"phx_join\",{\"config\":{\"broadcast\":{\"herald_resume\":{\"broadcast\":\"" + old + "\"}}}}]");

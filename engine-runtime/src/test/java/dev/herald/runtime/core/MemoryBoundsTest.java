@@ -115,19 +115,58 @@ class MemoryBoundsTest {
         waitUntil(() -> engine.topicLogCount() == 0, 3_000, "idle topic logs retired");
     }
 
+    /** Publishes once to many other topics and waits until their logs are retired (their tombs fill every slot). */
+    private void retireManyOtherTopics() throws InterruptedException {
+        for (int i = 0; i < 20_000; i++) publish("other-" + i, "x");
+        waitUntil(() -> engine.topicLogCount() == 0, 10_000, "the other topics retired");
+    }
+
+    private String lastPosition(Client c) throws Exception {
+        List<String> texts = c.conn().texts();
+        return Json.read(texts.get(texts.size() - 1)).path("payload").path("meta").path("herald_pos").asText();
+    }
+
     @Test
-    void aResumeIntoARetiredTopicIsNotRecoveredAndGetsANewEpoch() throws Exception {
+    void aQuietTopicIsRetiredAndAResumeThatMissedNothingStillRecovers() throws Exception {
+        engine = RealtimeSessionTest.engine(Map.of("HERALD_REPLAY_MAX_MESSAGES", "10000", "HERALD_REPLAY_MAX_AGE_MS", "300"));
+        Client first = connect();
+        join(first, "quiet", null);
+        publish("quiet", "one");
+        String older = lastPosition(first);
+        publish("quiet", "two");
+        String last = lastPosition(first);
+        first.session().onClosed();
+        waitUntil(() -> engine.topicLogCount() == 0, 3_000, "the topic's log retired");
+        Client back = connect();
+        join(back, "quiet", last);
+        JsonNode notice = recovery(back, "quiet");
+        assertTrue(notice.path("recovered").asBoolean(), "nothing was missed: " + notice);
+        publish("quiet", "three");
+        String next = lastPosition(back);
+        String[] l = last.split(":");
+        String[] n = next.split(":");
+        assertEquals(l[1], n[1], "the stream continues in its epoch");
+        assertEquals(Long.parseLong(l[2]) + 1, Long.parseLong(n[2]), "and at its next offset");
+        // A position from before the aged-out message is still told to refetch.
+        Client stale = connect();
+        join(stale, "quiet", older);
+        assertFalse(recovery(stale, "quiet").path("recovered").asBoolean());
+    }
+
+    @Test
+    void aRetiredTopicWhoseRecordWasLostGetsANewEpoch() throws Exception {
         engine = RealtimeSessionTest.engine(Map.of("HERALD_REPLAY_MAX_MESSAGES", "10000", "HERALD_REPLAY_MAX_AGE_MS", "300"));
         Client first = connect();
         join(first, "quiet", null);
         publish("quiet", "hello");
-        String old = Json.read(first.conn().texts().get(first.conn().texts().size() - 1)).path("payload").path("meta").path("herald_pos").asText();
+        String old = lastPosition(first);
         assertTrue(old.startsWith("b:"), old);
         first.session().onClosed();
         waitUntil(() -> engine.topicLogCount() == 0, 3_000, "the topic's log retired");
+        retireManyOtherTopics();
         Client back = connect();
         join(back, "quiet", old);
-        assertFalse(recovery(back, "quiet").path("recovered").asBoolean(), "the retired window cannot be resumed");
+        assertFalse(recovery(back, "quiet").path("recovered").asBoolean(), "the forgotten window cannot be resumed");
         String now = joinReply(back, "quiet").path("payload").path("response").path("herald_pos").path("broadcast").asText();
         assertNotEquals(old.split(":")[1], now.split(":")[1], "a new incarnation has a new epoch: " + old + " / " + now);
     }
