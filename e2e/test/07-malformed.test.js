@@ -223,13 +223,36 @@ test('a frame over 5,000,000 bytes closes that connection; the server keeps serv
   await victim.join('realtime:huge-frame')
   victim.sendRaw(JSON.stringify([null, 'big', 'realtime:huge-frame', 'broadcast', { type: 'broadcast', event: 'x', payload: { s: 'q'.repeat(5100000) } }]))
   const info = await h.withTimeout(victim.closed.promise, 10000, 'server closing the connection after a >5 MB frame')
-  assert.ok(info.code, `close code ${info.code}`)
+  assert.equal(info.code, 1009, `close ${JSON.stringify(info)}`)
   assert.ok(!victim.messages.some((m) => m.ref === 'big'), 'the oversize frame must not be processed')
   await stillAlive(bystander, 'existing client')
   const fresh = await h.rawClient(ctx, { vsn: '1.0.0' })
   await stillAlive(fresh, 'new client')
   assert.ok(ctx.server.alive, 'server process alive')
 })
+
+// Frames and messages over HERALD_WS_MAX_FRAME_BYTES (default 5,000,000): close code 1009, counted as frame_too_large.
+for (const [label, send] of [
+  ['a 6 MB text frame', (c) => c.sendRaw('q'.repeat(6 * 1000 * 1000))],
+  ['a 6 MB binary frame', (c) => c.sendRaw(Buffer.alloc(6 * 1000 * 1000, 7), { binary: true })],
+  ['a 5,000,500-byte text frame (just over the limit)', (c) => c.sendRaw('q'.repeat(5000500))],
+  ['a 6 MB text message in 1 MB continuation frames', (c) => {
+    for (let i = 0; i < 6; i++) c.ws.send('q'.repeat(1000 * 1000), { fin: i === 5 })
+  }],
+  ['a 6 MB binary message in 1 MB continuation frames', (c) => {
+    for (let i = 0; i < 6; i++) c.ws.send(Buffer.alloc(1000 * 1000, 1), { binary: true, fin: i === 5 })
+  }],
+]) {
+  test(`${label} closes with 1009 and is counted`, async () => {
+    const before = await h.readMetric(ctx.server, 'herald_drops_total', { reason: 'frame_too_large' })
+    const c = await h.rawClient(ctx, { vsn: '2.0.0' })
+    send(c)
+    const info = await h.withTimeout(c.closed.promise, 10000, 'server closing the connection')
+    assert.equal(info.code, 1009, `close ${JSON.stringify(info)}`)
+    await h.waitFor(async () => (await h.readMetric(ctx.server, 'herald_drops_total', { reason: 'frame_too_large' })) === before + 1,
+      3000, 'frame_too_large counted once')
+  })
+}
 
 test('server process survived the whole malformed-input file', async () => {
   assert.ok(ctx.server.alive)

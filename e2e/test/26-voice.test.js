@@ -445,6 +445,56 @@ describe('the stand-in is strict', () => {
 flavourSuite('ga')
 flavourSuite('beta')
 
+describe('mint limits: a slow upstream starves nothing, one user cannot mint without bound', () => {
+  let upstream = null
+  const ctx = h.useServer(test, async () => {
+    upstream = await startUpstream({ apiKey: API_KEY })
+    return { ...voiceEnv(upstream, 'ga', 'env'), HERALD_PLUGINS_VOICE_CONNECT_TIMEOUT_MS: '5000' }
+  }, { teardown: async () => { if (upstream) await upstream.close() } })
+
+  test('8 concurrent mints against a slow upstream: /health/live and REST broadcast answer in < 1 s', async () => {
+    upstream.rejectNext.restDelayMs = 3000
+    try {
+      const toks = await Promise.all(Array.from({ length: 8 }, (_, i) => userToken(ctx.server, `slow-${i}`)))
+      const started = Date.now()
+      const mints = toks.map((tok) => rest(ctx.server, 'POST', '/plugins/voice/session', { tok }))
+      await h.sleep(300) // the mints are now waiting on the upstream
+      const probes = []
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now()
+        const live = await h.fetchT(`${ctx.server.httpUrl}/health/live`, {}, 1000)
+        assert.equal(live.status, 200)
+        const b = await h.restBroadcast(ctx.server, [{ topic: 'while-minting', event: 'e', payload: { i } }])
+        assert.equal(b.status, 202, b.body)
+        probes.push(Date.now() - t0)
+      }
+      for (const ms of probes) assert.ok(ms < 1000, `health + broadcast took ${ms} ms while mints waited: ${probes}`)
+      const results = await Promise.all(mints)
+      for (const r of results) assert.equal(r.status, 200, r.text)
+      assert.ok(Date.now() - started >= 3000, 'the mints did wait on the slow upstream')
+    } finally {
+      upstream.rejectNext.restDelayMs = 0
+    }
+  })
+
+  test('200 mints by one user reach the upstream no more often than the per-user limit (10 a minute)', async () => {
+    const tok = await userToken(ctx.server, 'greedy')
+    const before = upstream.rest.length
+    const statuses = []
+    for (let i = 0; i < 200; i++) statuses.push((await rest(ctx.server, 'POST', '/plugins/voice/session', { tok })).status)
+    const calls = upstream.rest.length - before
+    assert.ok(calls <= 10, `${calls} upstream calls for one user`)
+    assert.equal(statuses.filter((s) => s === 200).length, calls)
+    assert.equal(statuses.filter((s) => s === 429).length, 200 - calls)
+    const refused = await rest(ctx.server, 'POST', '/plugins/voice/session', { tok })
+    assert.equal(refused.status, 429)
+    assert.equal(refused.json.error, 'TooManyRequests')
+    // Another user is not affected.
+    const other = await rest(ctx.server, 'POST', '/plugins/voice/session', { tok: await userToken(ctx.server, 'modest') })
+    assert.equal(other.status, 200, other.text)
+  })
+})
+
 describe('without an API key', () => {
   let upstream = null
   const ctx = h.useServer(test, async () => {

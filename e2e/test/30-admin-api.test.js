@@ -33,7 +33,8 @@ async function setup(server) {
 const ctx = h.useServer(test, async () => {
   pluginDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-admin-plugins-'))
   fs.copyFileSync(PLUGIN_JAR, path.join(pluginDir, path.basename(PLUGIN_JAR)))
-  return { HERALD_CDC_ENABLED: 'true', HERALD_ADMIN_PASSWORD: PASSWORD, HERALD_PLUGINS_DIR: pluginDir }
+  // Throttling of failed credentials is off here (this file sends dozens on purpose); 31-admin-throttle tests it.
+  return { HERALD_CDC_ENABLED: 'true', HERALD_ADMIN_PASSWORD: PASSWORD, HERALD_PLUGINS_DIR: pluginDir, HERALD_ADMIN_LOGIN_THROTTLE_STEP_MS: '0' }
 }, {
   setup,
   teardown: async () => {

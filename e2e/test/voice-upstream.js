@@ -183,9 +183,14 @@ async function startUpstream({ apiKey, echo = false }) {
       const record = { path: req.url, headers: req.headers, raw, body: null, status: 0 }
       rest.push(record)
       const send = (status, obj) => {
-        record.status = status
-        res.writeHead(status, { 'content-type': 'application/json' })
-        res.end(typeof obj === 'string' ? obj : JSON.stringify(obj))
+        const answer = () => {
+          record.status = status
+          res.writeHead(status, { 'content-type': 'application/json' })
+          res.end(typeof obj === 'string' ? obj : JSON.stringify(obj))
+        }
+        // `rejectNext.restDelayMs`: a slow service (every REST answer waits that long).
+        if (rejectNext.restDelayMs) setTimeout(answer, rejectNext.restDelayMs)
+        else answer()
       }
       if (req.method !== 'POST' || !['/v1/realtime/client_secrets', '/v1/realtime/sessions'].includes(req.url)) {
         return send(404, { error: { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null } })

@@ -117,6 +117,48 @@ async function main() {
 
   step = 'big frame'
   await bigFrameThenHeartbeat()
+
+  step = 'oversize frame'
+  await oversizeFrameCloses1009()
+}
+
+/** One 6 MB frame, above HERALD_WS_MAX_FRAME_BYTES and the container's buffer: close 1009, counted as frame_too_large. */
+async function oversizeFrameCloses1009() {
+  const before = await frameTooLargeCount()
+  const wsUrl = `${url.replace(/^http/, 'ws')}/websocket?apikey=${encodeURIComponent(token)}&vsn=1.0.0`
+  const ws = new WebSocket(wsUrl, { maxPayload: 64 * 1024 * 1024 })
+  try {
+    await within(new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+      ws.once('unexpected-response', (_, res) => reject(new Error(`upgrade answered HTTP ${res.statusCode}`)))
+    }), 5000, 'raw socket open')
+    const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+    ws.send('q'.repeat(6_000_000), { fin: true, compress: false })
+    const c = await within(closed, 10000, 'close after a 6 MB frame')
+    if (c.code !== 1009) throw new Error(`a 6 MB frame closed with ${c.code} ${c.reason}, expected 1009`)
+    if (before !== null) {
+      const deadline = Date.now() + 3000
+      let after = await frameTooLargeCount()
+      while (after !== before + 1 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+        after = await frameTooLargeCount()
+      }
+      if (after !== before + 1) throw new Error(`herald_drops_total{reason="frame_too_large"} went from ${before} to ${after}`)
+    }
+    console.log(`6 MB frame closed with 1009${before !== null ? ' and counted' : ''}`)
+  } finally {
+    ws.terminate()
+  }
+}
+
+/** herald_drops_total{reason="frame_too_large"} from the WAR's /metrics, or null without HERALD_BASE. */
+async function frameTooLargeCount() {
+  if (!process.env.HERALD_BASE) return null
+  const text = await (await fetch(`${process.env.HERALD_BASE}/metrics`)).text()
+  const m = text.match(/^herald_drops_total\{[^}]*reason="frame_too_large"[^}]*\} ([0-9.eE+]+)/m)
+  if (!m) throw new Error('no herald_drops_total{reason="frame_too_large"} in /metrics')
+  return Number(m[1])
 }
 
 /**

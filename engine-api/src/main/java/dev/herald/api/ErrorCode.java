@@ -79,6 +79,8 @@ public enum ErrorCode {
     FRAME_NOT_ENCODABLE("FrameNotEncodable", "Topic or event is longer than 255 bytes and cannot be framed"),
     FRAME_TOO_LARGE("FrameTooLarge", "WebSocket frame exceeds %d bytes"),
     SLOW_CONSUMER("SlowConsumer", "Outbound queue is full; the client does not read fast enough"),
+    OUTBOUND_BUDGET_EXCEEDED("SlowConsumer", "Server outbound memory is full; this connection was the furthest behind"),
+    ADMIN_LOGIN_THROTTLED("TooManyAttempts", "Too many failed admin credentials from this address or overall; retry in %d ms"),
     PRIVATE_NOT_AUTHORIZED("Unauthorized", "Private message without an authorizing policy was not delivered"),
     IDLE_TIMEOUT("IdleTimeout", "No frame received for %d ms"),
     CHANGE_NOT_DECODABLE("ChangeNotDecodable", "Change of %s could not be decoded and was skipped (%s)"),
@@ -94,6 +96,7 @@ public enum ErrorCode {
     PLUGIN_FORBIDDEN("Forbidden", "%s"),
     PLUGIN_CONFLICT("Conflict", "%s"),
     PLUGIN_UNAVAILABLE("Unavailable", "%s"),
+    PLUGIN_RATE_LIMITED("TooManyRequests", "%s"),
     PLUGIN_METHOD_NOT_ALLOWED("MethodNotAllowed", "%s"),
     PLUGIN_INTERNAL_ERROR("InternalError", "%s"),
     PLUGIN_HOOK_FAILED("PluginHookFailed", "A table hook of plugin %s failed: %s");

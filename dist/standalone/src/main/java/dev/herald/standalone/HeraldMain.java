@@ -89,6 +89,14 @@ public final class HeraldMain {
         // httpSend percent-encodes topic and event; a "/" in either arrives as %2F and must reach the resource.
         // (Jersey stays the only root handler: with several, Grizzly's handler chain would refuse %2F first.)
         http.getServerConfiguration().getHttpHandlersWithMapping().keySet().forEach(h -> h.setAllowEncodedSlash(true));
+        // The admin API throttles failed credentials by client address; Jersey sees request attributes as properties.
+        http.getServerConfiguration().getMonitoringConfig().getWebServerConfig().addProbes(new org.glassfish.grizzly.http.server.HttpServerProbe.Adapter() {
+            @Override
+            public void onRequestReceiveEvent(org.glassfish.grizzly.http.server.HttpServerFilter filter,
+                                              org.glassfish.grizzly.Connection connection, org.glassfish.grizzly.http.server.Request request) {
+                request.setAttribute(dev.herald.runtime.admin.AdminThrottleFilter.REMOTE_ADDRESS, request.getRemoteAddr());
+            }
+        });
 
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-upgrade-guard");

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Deploys the built {@code herald.war} on embedded GlassFish 7 and checks it as a black box on a fixed loopback port
  * (src/test/resources/glassfish/domain.xml): REST broadcast, a refused upgrade with a JSON body, and, run by Node,
  * the real {@code @supabase/realtime-js} client (heartbeat, join, broadcast) plus one frame above Tyrus' default
- * 4 MB buffer (src/test/node/war-smoke.js).
+ * 4 MB buffer and one 6 MB frame that must close with 1009 and be counted (src/test/node/war-smoke.js).
  */
 @ExtendWith({PostgresForWar.class, ArquillianExtension.class})
 class HeraldWarTest {

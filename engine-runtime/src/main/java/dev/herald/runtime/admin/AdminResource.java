@@ -24,6 +24,10 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -36,6 +40,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The admin API (docs/admin-console.md): channels with health, connections (and disconnecting one), change capture,
@@ -50,22 +56,55 @@ public class AdminResource {
 
     // ---- session ------------------------------------------------------------------------------------------------
 
+    /** Beyond this wait a login is refused at once instead of queued, so a flood cannot pile up suspended calls. */
+    static final long MAX_QUEUED_MS = 60_000;
+
+    /**
+     * Exchanges the password for a session token. JSON bodies only (a cross-origin page can send {@code text/plain}
+     * without a preflight, never {@code application/json}). Each attempt takes its turn in the {@link LoginThrottle}:
+     * a throttled one is answered later, without holding a request thread meanwhile.
+     */
     @POST
     @Path("login")
-    @Consumes(MediaType.WILDCARD)
-    public Response login(byte[] body) {
+    @Consumes(MediaType.APPLICATION_JSON)
+    public void login(byte[] body, @Context ContainerRequestContext request, @Suspended AsyncResponse async) {
         AdminAccess access = engine.adminAccess();
-        if (!access.enabled()) return error(503, "admin_disabled", access.disabledReason());
+        if (!access.enabled()) {
+            async.resume(error(503, "admin_disabled", access.disabledReason()));
+            return;
+        }
+        String address = AdminThrottleFilter.address(request);
+        LoginThrottle throttle = engine.loginThrottle();
+        long waiting = throttle.waitMs(address);
+        if (waiting > MAX_QUEUED_MS) {
+            engine.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
+            async.resume(tooManyAttempts(waiting));
+            return;
+        }
+        long delay = throttle.reserve(address) - System.currentTimeMillis();
+        Runnable answer = () -> async.resume(checkLogin(access, body, address));
+        if (delay <= 0) answer.run();
+        else CompletableFuture.runAsync(answer, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+    }
+
+    private Response checkLogin(AdminAccess access, byte[] body, String address) {
         JsonNode json = readObject(body);
         if (json == null) return error(400, "invalid_body", "expected a JSON object {\"password\": \"...\"}");
         String user = json.path("username").asText(AdminAccess.USER);
         String token = user.equals(AdminAccess.USER) ? access.login(json.path("password").asText(null)) : null;
         if (token == null) return error(401, "unauthorized", "wrong user or password");
+        engine.loginThrottle().succeeded(address);
         ObjectNode out = Json.object();
         out.put("token", token);
         out.put("user", AdminAccess.USER);
         out.put("expires_in_ms", AdminAccess.SESSION_TTL_MS);
         return ok(out);
+    }
+
+    /** 429 for a throttled credential, with the wait in {@code Retry-After} (seconds, rounded up). */
+    static Response tooManyAttempts(long waitMs) {
+        return Response.fromResponse(error(429, "too_many_attempts", ErrorCode.ADMIN_LOGIN_THROTTLED.reason(waitMs)))
+                .header("Retry-After", String.valueOf((waitMs + 999) / 1000)).build();
     }
 
     @POST

@@ -63,6 +63,34 @@ public final class ChannelActivity {
         return Map.copyOf(topics);
     }
 
+    /** The most records of topics nobody subscribes to that are kept (about 1.4 KB each); the idlest go first. */
+    public static final int MAX_UNSUBSCRIBED = 4096;
+
+    /**
+     * The engine's periodic sweep: forgets unsubscribed topics idle for longer than {@link #FORGET_AFTER_MS}, and
+     * beyond {@link #MAX_UNSUBSCRIBED} of them the idlest, so that ever new topic names cannot pile up.
+     */
+    public void sweep() {
+        long now = clockMs.getAsLong();
+        lastSweepMs.set(now);
+        topics.entrySet().removeIf(e -> now - e.getValue().lastActivityMs() > FORGET_AFTER_MS && !subscribed.test(e.getKey()));
+        if (topics.size() <= MAX_UNSUBSCRIBED) return;
+        java.util.List<Map.Entry<TopicKey, ChannelStats>> idle = new java.util.ArrayList<>();
+        for (Map.Entry<TopicKey, ChannelStats> e : topics.entrySet()) if (!subscribed.test(e.getKey())) idle.add(e);
+        if (idle.size() <= MAX_UNSUBSCRIBED) return;
+        idle.sort(java.util.Comparator.comparingLong(e -> e.getValue().lastActivityMs()));
+        for (int i = 0; i < idle.size() - MAX_UNSUBSCRIBED; i++) topics.remove(idle.get(i).getKey(), idle.get(i).getValue());
+    }
+
+    /**
+     * Counts a drop on a topic only when it already has a record: a refusal (an unauthorised join of any name) must
+     * not create console state.
+     */
+    public void dropIfKnown(TopicKey key, ErrorCode reason) {
+        ChannelStats s = topics.get(key);
+        if (s != null) s.drop(reason);
+    }
+
     /** Forgets topics idle for longer than {@link #FORGET_AFTER_MS} that {@code active} does not hold. */
     public void forgetIdle(java.util.Set<TopicKey> active) {
         long now = clockMs.getAsLong();

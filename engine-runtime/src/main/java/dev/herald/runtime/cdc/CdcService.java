@@ -48,10 +48,6 @@ public final class CdcService implements AutoCloseable {
     public record SubscribeResult(boolean ok, String message) {
     }
 
-    /** A change kept for resume, with the table shape it was decoded with. */
-    private record Logged(TableInfo table, ChangeEvent event, long atMs) {
-    }
-
     private final Database database;
     private final TableCatalog catalog;
     private final PublicationManager publications;
@@ -69,17 +65,16 @@ public final class CdcService implements AutoCloseable {
     private volatile ChangeEvent.StreamPosition lastDelivered;
     /** Held while a change is logged and dispatched, and while a resuming channel registers and replays. */
     private final Object dispatchLock = new Object();
-    private final java.util.ArrayDeque<Logged> changeLog = new java.util.ArrayDeque<>();
-    /** The newest change dropped from the log: the log is complete for every position from here on. */
-    private ChangeEvent.StreamPosition evictedUpTo;
+    private final ChangeLog changeLog;
     /** Where a clean stop of the previous engine left off (null after a crash): the log is complete from there. */
     private volatile ChangeEvent.StreamPosition resumedFrom;
     private final int replayMaxMessages;
     private final long replayMaxAgeMs;
 
     public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
-                      RowAuthorizer rowAuthorizer, int replayMaxMessages, long replayMaxAgeMs,
+                      RowAuthorizer rowAuthorizer, int replayMaxMessages, long replayMaxAgeMs, long replayMaxBytes,
                       BiConsumer<PgSubscription, Exception> subscriberFailure) {
+        this.changeLog = new ChangeLog(replayMaxMessages, replayMaxBytes, replayMaxAgeMs);
         this.database = database;
         this.replayMaxMessages = replayMaxMessages;
         this.replayMaxAgeMs = replayMaxAgeMs;
@@ -246,13 +241,7 @@ public final class CdcService implements AutoCloseable {
 
     private void logChange(TableInfo table, ChangeEvent e) {
         long now = System.currentTimeMillis();
-        changeLog.addLast(new Logged(table, e, now));
-        while (changeLog.size() > replayMaxMessages) evict();
-        while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) evict();
-    }
-
-    private void evict() {
-        evictedUpTo = changeLog.pollFirst().event().position();
+        changeLog.add(table, e, now);
     }
 
     /** The position of the newest change seen by the feed (for join replies). */
@@ -287,15 +276,16 @@ public final class CdcService implements AutoCloseable {
             if (resumeFrom == null) return new SubscribeResult(true, "Subscribed to PostgreSQL");
             ChangeEvent.StreamPosition since = parsePosition(resumeFrom);
             long now = System.currentTimeMillis();
-            while (!changeLog.isEmpty() && now - changeLog.peekFirst().atMs() > replayMaxAgeMs) evict();
+            changeLog.trimAge(now);
             ChangeEvent.StreamPosition last = lastDelivered;
             ChangeEvent.StreamPosition zero = new ChangeEvent.StreamPosition(0, 0);
             // Complete after the last evicted change; with nothing evicted, from the first change this engine saw.
             ChangeEvent.StreamPosition from = resumedFrom;
+            ChangeEvent.StreamPosition evictedUpTo = changeLog.evictedUpTo();
             boolean covered = since != null && (evictedUpTo != null ? since.compareTo(evictedUpTo) >= 0
                     : from != null && since.compareTo(from) >= 0 ? true
                     : changeLog.isEmpty() ? last == null ? since.equals(zero) : since.compareTo(last) >= 0
-                    : since.compareTo(changeLog.peekFirst().event().position()) >= 0 || since.equals(zero));
+                    : since.compareTo(changeLog.oldestPosition()) >= 0 || since.equals(zero));
             if (!covered) {
                 channel.session().pushRecovery(channel, "changes", false, 0);
                 return new SubscribeResult(true, "Subscribed to PostgreSQL");
@@ -305,7 +295,7 @@ public final class CdcService implements AutoCloseable {
             });
             only.register(channel, subs);
             int replayed = 0;
-            for (Logged l : changeLog) {
+            for (ChangeLog.Logged l : changeLog.entries()) {
                 if (l.event().position().compareTo(since) <= 0) continue;
                 replayed += only.dispatch(l.table(), l.event(), authorization(only, l.table(), l.event()));
             }
@@ -324,6 +314,10 @@ public final class CdcService implements AutoCloseable {
         restartIfFailed();
         // Grants, policies and role memberships are re-read when they change: in effect within one housekeeping round.
         authorizationWatch.check();
+        // The age bound holds even when no change arrives and nobody resumes.
+        synchronized (dispatchLock) {
+            changeLog.trimAge(System.currentTimeMillis());
+        }
         try {
             publications.reconcile();
             try (Connection c = database.dataSource().getConnection();

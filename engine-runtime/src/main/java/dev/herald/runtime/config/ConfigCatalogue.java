@@ -64,9 +64,13 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.WS_MAX_FRAME_BYTES, "`5000000`", "Largest WebSocket frame accepted; a larger one closes the connection (1009)."),
                     e(HeraldConfig.HANDSHAKE_ERROR_DELAY_MS, "`2000`", "Delay before answering a refused upgrade (throttles reconnect storms; no thread waits)."),
                     e(HeraldConfig.OUTBOUND_QUEUE_MESSAGES, "`4096`", "Per-connection outbound queue bound (messages); a reader this far behind is disconnected (1008, `SlowConsumer`)."),
-                    e(HeraldConfig.OUTBOUND_QUEUE_BYTES, "`67108864`", "Per-connection outbound queue bound (bytes), same rule."),
+                    e(HeraldConfig.OUTBOUND_QUEUE_BYTES, "1/16 of the max heap, at most `67108864` (32 MiB at `-Xmx512m`)", "Per-connection outbound queue bound (bytes), same rule."),
+                    e(HeraldConfig.OUTBOUND_MAX_TOTAL_BYTES, "1/8 of the max heap (64 MiB at `-Xmx512m`)", "Bytes queued for all connections together, each shared frame counted once at its estimated heap size (twice its wire size: encoded form and framed copy). Past it the connections furthest behind are closed first (1008, `SlowConsumer`) until the total is below it ([limits.md](limits.md#memory))."),
                     e(HeraldConfig.REPLAY_MAX_MESSAGES, "`10000`", "Resume window in messages per topic (and changes overall); `0` turns resume off and drops positions from messages ([resume.md](resume.md))."),
-                    e(HeraldConfig.REPLAY_MAX_AGE_MS, "`600000`", "Resume window in time."),
+                    e(HeraldConfig.REPLAY_MAX_AGE_MS, "`600000`", "Resume window in time; applied by a sweep every second, also to topics nobody touches."),
+                    e(HeraldConfig.REPLAY_MAX_BYTES, "1/16 of the max heap (32 MiB at `-Xmx512m`)", "Bytes the broadcast resume windows of all topics keep together (each message counted at its estimated retained size plus 256 bytes); past it the oldest messages of any topic go first."),
+                    e(HeraldConfig.REPLAY_TOPIC_MAX_BYTES, "1/64 of the max heap (8 MiB at `-Xmx512m`)", "Bytes one topic's broadcast resume window keeps (at most the total above)."),
+                    e(HeraldConfig.REPLAY_CHANGES_MAX_BYTES, "1/32 of the max heap (16 MiB at `-Xmx512m`)", "Bytes the postgres_changes resume log keeps (each change at its estimated decoded size plus 256 bytes)."),
                     e(HeraldConfig.REPLAY_STORE, "`memory`", "`postgres` keeps the broadcast replay window in `herald.replay_broadcast`, so resumes survive restarts."))),
             new Group("Access", List.of(
                     e(HeraldConfig.POLICY_FILE, "none", "JSON rules for private channels and row policies ([access-policies.md](access-policies.md)). Without it (and without plugin policies), private channels are refused to everyone but `service_role`."),
@@ -88,5 +92,7 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.PLUGINS_CLOSE_DEADLINE_MS, "`5000`", "How long Herald waits for each plugin's `close()` when it stops."))),
             new Group("Admin console ([admin-console.md](admin-console.md))", List.of(
                     e(HeraldConfig.ADMIN_PASSWORD, "generated on loopback", "Password of the admin console and API (user `admin`, at least 12 characters). Unset on a standalone server bound to loopback: generated once into `HERALD_DATA_DIR/admin-password` and printed at start. Unset elsewhere (another address, an application server): the admin API answers 503."),
+                    e(HeraldConfig.ADMIN_LOGIN_THROTTLE_STEP_MS, "`100`", "Admin credential guessing is slowed per client address and overall: after 5 failures of an address (100 over all addresses) within 15 minutes, each further attempt is answered no earlier than this × k milliseconds after the previous one (k = failures beyond the free ones); logins queue, and HTTP Basic calls of a throttled address answer 429 (session-token calls are not throttled). `0` turns it off."),
+                    e(HeraldConfig.ADMIN_LOGIN_THROTTLE_MAX_MS, "`10000`", "The longest of those delays."),
                     e(HeraldConfig.DEMO, "`false`", "Demo mode: four in-process clients join `demo-lobby`, `demo-orders` and `demo-chat`, track presence and broadcast about three messages a second, so the console shows live channels."))));
 }

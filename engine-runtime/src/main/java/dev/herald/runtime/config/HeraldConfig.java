@@ -72,6 +72,12 @@ public final class HeraldConfig {
     public static final String PLUGINS_CLOSE_DEADLINE_MS = "herald.plugins.close-deadline-ms";
     public static final String ADMIN_PASSWORD = "herald.admin.password";
     public static final String DEMO = "herald.demo";
+    public static final String REPLAY_MAX_BYTES = "herald.replay.max-bytes";
+    public static final String REPLAY_TOPIC_MAX_BYTES = "herald.replay.topic-max-bytes";
+    public static final String REPLAY_CHANGES_MAX_BYTES = "herald.replay.changes-max-bytes";
+    public static final String OUTBOUND_MAX_TOTAL_BYTES = "herald.outbound.max-total-bytes";
+    public static final String ADMIN_LOGIN_THROTTLE_STEP_MS = "herald.admin.login-throttle-step-ms";
+    public static final String ADMIN_LOGIN_THROTTLE_MAX_MS = "herald.admin.login-throttle-max-ms";
 
     private final String httpHost;
     private final int httpPort;
@@ -87,6 +93,12 @@ public final class HeraldConfig {
     private final int maxPayloadKb;
     private final int outboundQueueMessages;
     private final long outboundQueueBytes;
+    private final long outboundMaxTotalBytes;
+    private final long replayMaxBytes;
+    private final long replayTopicMaxBytes;
+    private final long replayChangesMaxBytes;
+    private final long adminLoginThrottleStepMs;
+    private final long adminLoginThrottleMaxMs;
     private final int dbEmbeddedPort;
     private final String jwtJwksUrl;
     private final Path jwtJwksFile;
@@ -148,7 +160,8 @@ public final class HeraldConfig {
         handshakeErrorDelayMs = s.integer(HANDSHAKE_ERROR_DELAY_MS, 2_000, 0, 10_000);
         maxPayloadKb = (int) s.integer(MAX_PAYLOAD_KB, 3_000, 1, 60_000);
         outboundQueueMessages = (int) s.integer(OUTBOUND_QUEUE_MESSAGES, 4_096, 16, 1_000_000);
-        outboundQueueBytes = s.integer(OUTBOUND_QUEUE_BYTES, 64L * 1024 * 1024, 64 * 1024, 4L * 1024 * 1024 * 1024);
+        outboundQueueBytes = s.integer(OUTBOUND_QUEUE_BYTES, defaultQueueBytes(), 64 * 1024, 4L * 1024 * 1024 * 1024);
+        outboundMaxTotalBytes = s.integer(OUTBOUND_MAX_TOTAL_BYTES, maxHeap() / 8, 1024 * 1024, Long.MAX_VALUE);
         dbEmbeddedPort = (int) s.integer(DB_EMBEDDED_PORT, 54322, 0, 65535);
         jwtJwksUrl = s.string(JWT_JWKS_URL, null);
         if (jwtJwksUrl != null && !jwtJwksUrl.startsWith("http://") && !jwtJwksUrl.startsWith("https://")) {
@@ -171,6 +184,11 @@ public final class HeraldConfig {
         privateOnly = s.bool(PRIVATE_ONLY, false);
         replayMaxMessages = (int) s.integer(REPLAY_MAX_MESSAGES, 10_000, 0, 10_000_000);
         replayMaxAgeMs = s.integer(REPLAY_MAX_AGE_MS, 600_000, 0, 86_400_000);
+        replayMaxBytes = s.integer(REPLAY_MAX_BYTES, maxHeap() / 16, 64 * 1024, Long.MAX_VALUE);
+        replayTopicMaxBytes = Math.min(replayMaxBytes, s.integer(REPLAY_TOPIC_MAX_BYTES, maxHeap() / 64, 64 * 1024, Long.MAX_VALUE));
+        adminLoginThrottleStepMs = s.integer(ADMIN_LOGIN_THROTTLE_STEP_MS, 100, 0, 60_000);
+        adminLoginThrottleMaxMs = s.integer(ADMIN_LOGIN_THROTTLE_MAX_MS, 10_000, 1, 600_000);
+        replayChangesMaxBytes = s.integer(REPLAY_CHANGES_MAX_BYTES, maxHeap() / 32, 64 * 1024, Long.MAX_VALUE);
         shutdownDeadlineMs = s.integer(SHUTDOWN_DEADLINE_MS, 5_000, 0, 600_000);
         logLibraryLevel = s.string(LOG_LIBRARY_LEVEL, "warn").toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(logLibraryLevel)) {
@@ -241,6 +259,34 @@ public final class HeraldConfig {
     public int maxPayloadBytes() { return maxPayloadKb * 1000 + 500; }
     public int outboundQueueMessages() { return outboundQueueMessages; }
     public long outboundQueueBytes() { return outboundQueueBytes; }
+    /** Bytes queued for all connections together (each shared frame once); past it the furthest-behind readers go. */
+    public long outboundMaxTotalBytes() { return outboundMaxTotalBytes; }
+    /** Bytes the broadcast replay windows of all topics keep together (estimated retained size). */
+    public long replayMaxBytes() { return replayMaxBytes; }
+    /** Bytes one topic's broadcast replay window keeps (never more than {@link #replayMaxBytes()}). */
+    public long replayTopicMaxBytes() { return replayTopicMaxBytes; }
+    /** Bytes the change log kept for postgres_changes resume holds (estimated retained size). */
+    public long replayChangesMaxBytes() { return replayChangesMaxBytes; }
+
+    /** Growth of the delay per failed admin credential beyond the free ones (0 = no throttling). */
+    public long adminLoginThrottleStepMs() { return adminLoginThrottleStepMs; }
+    /** The longest delay between two failed admin credentials of one address (or overall). */
+    public long adminLoginThrottleMaxMs() { return adminLoginThrottleMaxMs; }
+
+    /**
+     * The JVM's maximum heap: defaults of the memory bounds are fractions of it, so they fit any -Xmx. The fractions
+     * leave room for the collector's own overhead: on G1 an object of half a region or more (1 MB regions at
+     * -Xmx512m) takes whole regions, up to twice its size.
+     */
+    static long maxHeap() {
+        long max = Runtime.getRuntime().maxMemory();
+        return max == Long.MAX_VALUE ? 4L * 1024 * 1024 * 1024 : max;
+    }
+
+    /** A reader may fall 64 MiB behind, or 1/16 of the heap on small heaps. */
+    private static long defaultQueueBytes() {
+        return Math.max(64 * 1024, Math.min(64L * 1024 * 1024, maxHeap() / 16));
+    }
 
     public int dbEmbeddedPort() { return dbEmbeddedPort; }
     public String jwtJwksUrl() { return jwtJwksUrl; }

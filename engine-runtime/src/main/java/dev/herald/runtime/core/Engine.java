@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** How often kept messages are aged out and idle per-topic state is let go. */
+    static final long TOPIC_SWEEP_MS = 1_000;
 
     private final HeraldConfig config;
     private final JwtVerifier verifier;
@@ -58,6 +60,8 @@ public final class Engine implements AutoCloseable {
     /** The durable replay window for broadcasts, or null when it is kept in memory only. */
     private final PgBroadcastStore replayStore;
     private final ConcurrentHashMap<TopicKey, TopicLog> topicLogs = new ConcurrentHashMap<>();
+    private final ReplayBudget replayBudget;
+    private final OutboundBudget outboundBudget;
     private final RowAuthorizer rowAuthorizer;
     private final Broker broker = new InMemoryBroker();
     private final ConcurrentHashMap<TopicKey, PresenceTracker> presence = new ConcurrentHashMap<>();
@@ -106,6 +110,11 @@ public final class Engine implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         long sweep = Math.max(250, Math.min(5_000, config.wsIdleTimeoutMs() / 4));
         scheduler.scheduleWithFixedDelay(this::closeIdleSessions, sweep, sweep, TimeUnit.MILLISECONDS);
+        this.replayBudget = new ReplayBudget(config.replayMaxBytes(), config.replayMaxAgeMs());
+        this.outboundBudget = new OutboundBudget(config.outboundMaxTotalBytes(), this::enforceOutboundBudget);
+        this.loginThrottle = new dev.herald.runtime.admin.LoginThrottle(config.adminLoginThrottleStepMs(),
+                config.adminLoginThrottleMaxMs(), System::currentTimeMillis);
+        scheduler.scheduleWithFixedDelay(this::sweepTopics, TOPIC_SWEEP_MS, TOPIC_SWEEP_MS, TimeUnit.MILLISECONDS);
         this.embeddedDatabase = embeddedDatabase;
         PgBroadcastStore store = null;
         if (database != null && config.replayStore().equals("postgres") && config.replayMaxMessages() > 0) {
@@ -124,7 +133,7 @@ public final class Engine implements AutoCloseable {
         this.cdc = database == null || !config.cdcEnabled() ? null : new CdcService(database,
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
-                cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(),
+                cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(), config.replayChangesMaxBytes(),
                 (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
         if (cdc != null) {
             // Plugin tables reach subscribers only when published by their plugin, and only when guarded.
@@ -314,8 +323,117 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * The current log of a topic. Callers that get {@link TopicLog#RETIRED} or null back from it (the sweep retired
+     * it meanwhile) fetch it again: the retired one is already out of the map.
+     */
     TopicLog topicLog(TopicKey key) {
-        return topicLogs.computeIfAbsent(key, k -> new TopicLog(k, epoch, broker, config.replayMaxMessages(), config.replayMaxAgeMs(), replayStore));
+        return topicLogs.computeIfAbsent(key, k -> {
+            int slot = generationSlot(k);
+            synchronized (retiredTombs) {
+                TopicLog.Tomb tomb = retiredTombs[slot];
+                if (tomb != null && tomb.key().equals(k)) {
+                    // The topic's last incarnation is remembered: continue its stream, so a client that missed
+                    // nothing still resumes with recovered:true.
+                    retiredTombs[slot] = null;
+                    return new TopicLog(k, tomb.epoch(), broker, config.replayMaxMessages(), config.replayTopicMaxBytes(),
+                            replayBudget, replayStore, tomb.nextOffset(), false);
+                }
+                // Otherwise a fresh epoch whenever a topic of this slot lost its tomb, so no incarnation of this
+                // topic shares an earlier one's epoch.
+                long generation = retiredGenerations.get(slot);
+                String e = generation == 0 ? epoch : epoch + "." + Long.toHexString(generation);
+                return new TopicLog(k, e, broker, config.replayMaxMessages(), config.replayTopicMaxBytes(), replayBudget,
+                        replayStore, 0, generation != 0);
+            }
+        });
+    }
+
+    /** Subscribes a resuming channel through the topic's current log (see {@link TopicLog#subscribe}). */
+    void resumeBroadcast(Channel ch, String position, java.util.function.Consumer<TopicLog.Replay> deliverFirst) {
+        while (topicLog(ch.key()).subscribe(ch, position, deliverFirst) == null) Thread.onSpinWait();
+    }
+
+    /** The position of the newest broadcast on a topic, for join replies. */
+    String broadcastPosition(TopicKey key) {
+        for (;;) {
+            String p = topicLog(key).currentPosition();
+            if (p != null) return p;
+        }
+    }
+
+    private static int generationSlot(TopicKey key) {
+        return (key.hashCode() & 0x7fffffff) % RETIRED_GENERATION_SLOTS;
+    }
+
+    /**
+     * Per hash slot of the topic key: the last retired topic's epoch and next offset (its tomb), and how many tombs the
+     * slot lost to later retirements. A bounded table (a few hundred kilobytes) instead of a record per topic ever
+     * used: a topic whose tomb survives continues its stream; one whose tomb was overwritten gets a new epoch.
+     */
+    private static final int RETIRED_GENERATION_SLOTS = 4096;
+    private final java.util.concurrent.atomic.AtomicLongArray retiredGenerations = new java.util.concurrent.atomic.AtomicLongArray(RETIRED_GENERATION_SLOTS);
+    private final TopicLog.Tomb[] retiredTombs = new TopicLog.Tomb[RETIRED_GENERATION_SLOTS];
+    /** Beyond this many idle logs (no messages, no subscribers) they are retired without waiting out the grace. */
+    static final int IDLE_LOGS_KEPT = 4096;
+
+    /**
+     * The once-a-second sweep of per-topic memory: ages out kept broadcasts of every topic (not only of topics that
+     * are touched again), retires topic logs that keep nothing and nobody subscribes to, and lets the console's
+     * activity records go.
+     */
+    private void sweepTopics() {
+        try {
+            long now = System.currentTimeMillis();
+            replayBudget.sweep(now);
+            long grace = config.replayMaxAgeMs();
+            int idle = 0;
+            for (TopicLog log : topicLogs.values()) if (log.isEmpty()) idle++;
+            if (idle > IDLE_LOGS_KEPT) grace = 0;
+            for (java.util.Map.Entry<TopicKey, TopicLog> e : topicLogs.entrySet()) {
+                TopicLog log = e.getValue();
+                if (log.retireIfIdle(now, grace) && topicLogs.remove(e.getKey(), log)) {
+                    int slot = generationSlot(e.getKey());
+                    synchronized (retiredTombs) {
+                        if (retiredTombs[slot] != null) retiredGenerations.incrementAndGet(slot);
+                        retiredTombs[slot] = log.tomb();
+                    }
+                }
+            }
+            activity.sweep();
+        } catch (RuntimeException e) {
+            LOG.warn("topic sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Topic logs currently held (for tests and diagnostics). */
+    int topicLogCount() {
+        return topicLogs.size();
+    }
+
+    /** The bytes queued for all connections together. */
+    OutboundBudget outboundBudget() {
+        return outboundBudget;
+    }
+
+    /**
+     * The global outbound budget is exceeded: closes the connections furthest behind (most bytes queued) first,
+     * until the total is below the bound. Runs on the thread whose offer crossed it, one at a time; only reads
+     * other sessions' counters and closes their queues, so it takes no session lock.
+     */
+    private void enforceOutboundBudget() {
+        List<RealtimeSession> behind = new java.util.ArrayList<>(sessions);
+        behind.sort(java.util.Comparator.comparingLong(RealtimeSession::queuedBytes).reversed());
+        for (RealtimeSession s : behind) {
+            if (!outboundBudget.over()) return;
+            if (s.queuedBytes() == 0) return;
+            s.disconnectOverBudget();
+        }
+    }
+
+    /** The shared bound of the broadcast resume windows. */
+    ReplayBudget replayBudget() {
+        return replayBudget;
     }
 
     /**
@@ -351,7 +469,13 @@ public final class Engine implements AutoCloseable {
                     : Outbound.push(key.joinTopic(), "broadcast", payload);
             return broker.publish(key, plain, except, false);
         }
-        TopicLog log = topicLog(key);
+        for (;;) {
+            int handed = publishPositioned(topicLog(key), key, payload, user, except);
+            if (handed != TopicLog.RETIRED) return handed;
+        }
+    }
+
+    private int publishPositioned(TopicLog log, TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         return log.publish(offset -> {
             String pos = log.position(offset);
             if (user != null) {
@@ -474,6 +598,11 @@ public final class Engine implements AutoCloseable {
     private volatile dev.herald.runtime.admin.AdminAccess adminAccess =
             dev.herald.runtime.admin.AdminAccess.disabled("the admin API is not set up for this engine");
     private volatile dev.herald.runtime.admin.LimitStore limitStore;
+
+    private final dev.herald.runtime.admin.LoginThrottle loginThrottle;
+
+    /** Slows down admin password guessing (per address and overall). */
+    public dev.herald.runtime.admin.LoginThrottle loginThrottle() { return loginThrottle; }
 
     /** Per-topic activity (rates, latency, drops) for the admin API. */
     public dev.herald.runtime.admin.ChannelActivity activity() { return activity; }

@@ -28,13 +28,15 @@ final class OutboundQueue {
     /** The tag of each queued frame, in step with {@link #queue} (ArrayDeque holds no nulls: NO_TAG stands in). */
     private final ArrayDeque<Object> tags = new ArrayDeque<>();
     private static final Object NO_TAG = new Object();
-    private long queuedBytes;
+    private volatile long queuedBytes;
+    private final OutboundBudget budget;
     private boolean inFlight;
     private boolean closed;
     private Thread pumpThread;
 
-    OutboundQueue(Connection connection, int maxMessages, long maxBytes, Listener listener) {
+    OutboundQueue(Connection connection, int maxMessages, long maxBytes, OutboundBudget budget, Listener listener) {
         this.connection = connection;
+        this.budget = budget;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.listener = listener;
@@ -53,7 +55,9 @@ final class OutboundQueue {
             queue.add(frame);
             tags.add(tag == null ? NO_TAG : tag);
             queuedBytes += frame.size();
+            if (frame.retain()) budget.add(frame.heapBytes());
         }
+        budget.checkAfterOffer();
         pump();
         return true;
     }
@@ -66,9 +70,15 @@ final class OutboundQueue {
         return queue.size();
     }
 
+    /** Bytes waiting in this queue: how far behind its reader is. */
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
     /** Drops whatever is still queued; later offers are refused. */
     synchronized void close() {
         closed = true;
+        for (Frame f : queue) if (f.release()) budget.add(-f.heapBytes());
         queue.clear();
         tags.clear();
         queuedBytes = 0;
@@ -83,6 +93,9 @@ final class OutboundQueue {
                 next = queue.poll();
                 tag = tags.poll();
                 queuedBytes -= next.size();
+                // Released at hand-off, not at completion: a transport that never completes a write cannot leak the
+                // budget. What this leaves uncounted is at most one in-flight frame per connection.
+                if (next.release()) budget.add(-next.heapBytes());
                 inFlight = true;
                 pumpThread = Thread.currentThread();
             }

@@ -66,7 +66,7 @@ public final class RealtimeSession {
         this.codec = Codec.of(version);
         this.connectClaims = connectClaims;
         this.outbound = new OutboundQueue(connection, engine.limits().settings().outboundQueueMessages(),
-                engine.config().outboundQueueBytes(), new OutboundQueue.Listener() {
+                engine.config().outboundQueueBytes(), engine.outboundBudget(), new OutboundQueue.Listener() {
                     @Override
                     public void sent(Frame frame) {
                         engine.metrics().messageOut(frame.size());
@@ -144,6 +144,18 @@ public final class RealtimeSession {
             disconnect(ErrorCode.FRAME_TOO_LARGE, 1009, "frame too large", engine.config().wsMaxFrameBytes());
             return false;
         }
+        return true;
+    }
+
+    /**
+     * The container refused an incoming frame or message as too large before this session saw it (its buffers stop a
+     * frame without holding all of it). Counts it once as {@code frame_too_large}; when this returns true the caller
+     * closes the socket with 1009 at once, before the container closes it with a code of its own.
+     */
+    public boolean refusedAsTooLarge() {
+        if (closed || !disconnecting.compareAndSet(false, true)) return false;
+        engine.metrics().drop(ErrorCode.FRAME_TOO_LARGE);
+        LOG.info("{}: disconnecting, {}", id(), ErrorCode.FRAME_TOO_LARGE.message(engine.config().wsMaxFrameBytes()));
         return true;
     }
 
@@ -242,7 +254,7 @@ public final class RealtimeSession {
             presenceRead = join.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, name, principal);
             if (!broadcastRead && !presenceRead) {
                 engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL, name);
-                engine.activity().drop(new TopicKey(true, name), ErrorCode.UNAUTHORIZED_CHANNEL);
+                engine.activity().dropIfKnown(new TopicKey(true, name), ErrorCode.UNAUTHORIZED_CHANNEL);
                 replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
                 return;
             }
@@ -295,7 +307,7 @@ public final class RealtimeSession {
     /** Herald's resume: the broadcasts missed since the client's last position, then live ones, no gap, no repeat. */
     private void resumeBroadcast(Channel ch, JoinRequest join) {
         if (join.resumeBroadcast() == null) return;
-        engine.topicLog(ch.key()).subscribe(ch, join.resumeBroadcast(), replay -> {
+        engine.resumeBroadcast(ch, join.resumeBroadcast(), replay -> {
             replay.messages().forEach(ch::deliver);
             pushRecovery(ch, "broadcast", replay.recovered(), replay.messages().size());
         });
@@ -320,7 +332,7 @@ public final class RealtimeSession {
         if (engine.config().replayMaxMessages() > 0) {
             // Where this join starts, so a client that receives nothing before its next drop can still resume.
             ObjectNode pos = response.putObject("herald_pos");
-            pos.put("broadcast", engine.topicLog(ch.key()).currentPosition());
+            pos.put("broadcast", engine.broadcastPosition(ch.key()));
             if (engine.cdc() != null && !ch.postgresChanges().isEmpty()) pos.put("changes", engine.cdc().currentPosition());
         }
         reply(m, "ok", response);
@@ -693,6 +705,21 @@ public final class RealtimeSession {
         engine.metrics().drop(ErrorCode.PAYLOAD_NOT_REPRESENTABLE, what);
         ch.stats().drop(ErrorCode.PAYLOAD_NOT_REPRESENTABLE);
         LOG.info("{}: {} on {}", id(), ErrorCode.PAYLOAD_NOT_REPRESENTABLE.message(what), ch.topic());
+    }
+
+    /** Bytes waiting in this connection's outbound queue. */
+    long queuedBytes() {
+        return outbound.queuedBytes();
+    }
+
+    /**
+     * The global outbound budget is exhausted and this connection is among the furthest behind: its queue is
+     * released at once (so the total drops before the next check) and the socket closes with 1008.
+     */
+    void disconnectOverBudget() {
+        if (closed || disconnecting.get()) return;
+        outbound.close();
+        disconnect(ErrorCode.OUTBOUND_BUDGET_EXCEEDED, 1008, ErrorCode.OUTBOUND_BUDGET_EXCEEDED.reason());
     }
 
     /** Counts a drop that belongs to one channel: globally and on its topic, with a log line carrying the code. */

@@ -2,44 +2,75 @@ package dev.herald.runtime.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.runtime.protocol.Outbound;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongFunction;
 
 /**
- * The broadcast stream of one topic: gives each message its position (this engine's epoch + a per-topic offset),
- * keeps the recent ones for resume (bounded by count and age), and publishes under one lock, so that a resuming
- * subscriber's "replay, then live" switch can neither miss nor repeat a message. Thread-safe.
+ * The broadcast stream of one topic: gives each message its position (an epoch + a per-topic offset), keeps the
+ * recent ones for resume, and publishes under one lock, so that a resuming subscriber's "replay, then live" switch
+ * can neither miss nor repeat a message. The kept messages are bounded per topic by count and bytes, and together
+ * with every other topic's by the shared {@link ReplayBudget} (bytes, age). Thread-safe.
+ *
+ * <p>A log that kept nothing and has no subscribers is retired by the engine's sweep ({@link #retireIfIdle}); a
+ * retired log refuses further use (its callers fetch a fresh one). The fresh one continues the retired stream when
+ * the engine still remembers it (so a client that missed nothing resumes with {@code recovered:true}), otherwise it
+ * has another epoch, so a resume from the retired incarnation answers {@code recovered:false}; either way no position
+ * is ever given twice.
  */
 final class TopicLog {
-    private record Entry(long offset, Outbound message, long atMs) {
-    }
-
     /** What a resume found: the messages after the given position, or that it is outside the window. */
     record Replay(boolean recovered, List<Outbound> messages) {
     }
+
+    /** Returned by {@link #publish} on a retired log: fetch a fresh one and publish there. */
+    static final int RETIRED = -1;
 
     private final TopicKey key;
     private final String epoch;
     private final Broker broker;
     private final int maxMessages;
-    private final long maxAgeMs;
-    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private final long maxBytes;
+    private final ReplayBudget budget;
     private final PgBroadcastStore store;
     private long nextOffset;
+    private boolean retired;
+    private volatile long lastUsedMs = System.currentTimeMillis();
+    /** This topic's kept messages, oldest first; guarded by {@code budget.lock}. */
+    private ReplayBudget.Entry oldest;
+    private ReplayBudget.Entry newest;
+    private int size;
+    private long bytes;
 
-    TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxAgeMs, PgBroadcastStore store) {
+    /** What the engine remembers of a retired log, so that the topic's next log can continue its stream. */
+    record Tomb(TopicKey key, String epoch, long nextOffset) {
+    }
+
+    /**
+     * @param epoch this incarnation's epoch
+     * @param continueAt the next offset of a retired log this one continues (same epoch), or 0
+     * @param reincarnated whether an earlier log of this topic may have been retired in this run without being
+     *     continued: with a durable store, offsets then start above any an earlier incarnation can have given (the
+     *     store may have swept them)
+     */
+    TopicLog(TopicKey key, String epoch, Broker broker, int maxMessages, long maxBytes, ReplayBudget budget,
+             PgBroadcastStore store, long continueAt, boolean reincarnated) {
         this.key = key;
         this.epoch = epoch;
         this.broker = broker;
         this.maxMessages = maxMessages;
-        this.maxAgeMs = maxAgeMs;
+        this.maxBytes = maxBytes;
+        this.budget = budget;
         this.store = store;
         // With a durable store, offsets continue where the previous engine run stopped. After a crash its unflushed
         // tail is unknown: skip far ahead so no position is reused, and refuse resumes into the previous run.
         long stored = store == null ? 0 : store.maxPosition(key);
-        this.nextOffset = store != null && store.previousRunCrashed() ? stored + CRASH_GAP : stored + 1;
+        long next = store != null && store.previousRunCrashed() ? stored + CRASH_GAP : stored + 1;
+        // A topic publishes far fewer than 1,000 messages per millisecond, so a clock-based floor is above every
+        // offset an earlier incarnation gave.
+        if (store != null && reincarnated) next = Math.max(next, System.currentTimeMillis() * 1_000);
+        next = Math.max(next, continueAt);
+        this.nextOffset = next;
         this.incompleteUpTo = store != null && store.previousRunCrashed() ? nextOffset - 1 : 0;
     }
 
@@ -52,33 +83,41 @@ final class TopicLog {
         return "b:" + epoch + ":" + offset;
     }
 
-    /**
-     * Assigns the next position, builds the message for it, keeps it and fans it out.
-     *
-     * @return the number of channels it was handed to
-     */
     /** A message built for its position, and the form the durable store keeps (JSON payload or user broadcast). */
     record Built(Outbound message, JsonNode payload, dev.herald.runtime.protocol.UserBroadcast user) {
     }
 
+    /**
+     * Assigns the next position, builds the message for it, fans it out and keeps it.
+     *
+     * @return the number of channels it was handed to, or {@link #RETIRED}
+     */
     synchronized int publish(LongFunction<Built> build, Channel except) {
+        if (retired) return RETIRED;
         long offset = nextOffset++;
         Built built = build.apply(offset);
         Outbound message = built.message();
         if (store != null) store.append(key, offset, built.payload(), built.user());
+        int handed = broker.publish(key, message, except, false);
         long now = System.currentTimeMillis();
+        lastUsedMs = now;
         if (maxMessages > 0) {
-            entries.addLast(new Entry(offset, message, now));
-            trim(now);
+            // Measured after the fan-out, which encoded the frames the subscribers needed: those are kept too.
+            long cost = message.retainedBytes() + ReplayBudget.ENTRY_OVERHEAD;
+            synchronized (budget.lock) {
+                budget.appendLocked(new ReplayBudget.Entry(this, offset, message, now, cost), now);
+            }
         }
-        return broker.publish(key, message, except, false);
+        return handed;
     }
 
     /**
      * Subscribes {@code channel} and returns what it missed after {@code position}; the caller delivers the replay
-     * before any live message can reach the channel, because publishing waits for this lock.
+     * before any live message can reach the channel, because publishing waits for this lock. Null on a retired log.
      */
     synchronized Replay subscribe(Channel channel, String position, java.util.function.Consumer<Replay> deliverFirst) {
+        if (retired) return null;
+        lastUsedMs = System.currentTimeMillis();
         broker.subscribe(channel);
         Replay replay = replayAfter(position);
         // Replay and its notice go out before any live message: publishing waits for this lock.
@@ -86,16 +125,45 @@ final class TopicLog {
         return replay;
     }
 
-    /** The position of the newest message, or of "nothing yet" (offset 0). */
+    /** The position of the newest message, or of "nothing yet" (offset 0); null on a retired log. */
     synchronized String currentPosition() {
+        if (retired) return null;
+        lastUsedMs = System.currentTimeMillis();
         return position(nextOffset - 1);
     }
 
+    /**
+     * Retires this log when it keeps nothing, nobody is subscribed and it was not used for {@code graceMs}.
+     *
+     * @return whether it is retired now (the caller removes it from the engine's map)
+     */
+    synchronized boolean retireIfIdle(long now, long graceMs) {
+        if (retired) return true;
+        if (now - lastUsedMs < graceMs || broker.subscribers(key) > 0) return false;
+        synchronized (budget.lock) {
+            if (size > 0) return false;
+        }
+        retired = true;
+        return true;
+    }
+
+    /** This (retired) log's epoch and next offset. */
+    synchronized Tomb tomb() {
+        return new Tomb(key, epoch, nextOffset);
+    }
+
+    /** Whether this log keeps no message (for the sweep's count of idle logs). */
+    boolean isEmpty() {
+        synchronized (budget.lock) {
+            return size == 0;
+        }
+    }
+
     private Replay replayAfter(String position) {
-        trim(System.currentTimeMillis());
+        budget.sweep(System.currentTimeMillis());
         String[] parts = position == null ? new String[0] : position.split(":");
         if (parts.length != 3 || !parts[0].equals("b") || !parts[1].equals(epoch)) {
-            // Another engine epoch (restart) or not a broadcast position: nothing here covers it.
+            // Another epoch (a restart, or a retired incarnation of this topic) or not a broadcast position.
             return new Replay(false, List.of());
         }
         long since;
@@ -104,11 +172,16 @@ final class TopicLog {
         } catch (NumberFormatException e) {
             return new Replay(false, List.of());
         }
-        long oldest = entries.isEmpty() ? nextOffset : entries.peekFirst().offset();
         if (since >= nextOffset) return new Replay(false, List.of());
-        if (since + 1 < oldest) return store == null ? new Replay(false, List.of()) : fromStore(since);
         List<Outbound> out = new ArrayList<>();
-        for (Entry e : entries) if (e.offset() > since) out.add(e.message());
+        long oldestOffset;
+        synchronized (budget.lock) {
+            oldestOffset = oldest == null ? nextOffset : oldest.offset;
+            if (since + 1 >= oldestOffset) {
+                for (ReplayBudget.Entry e = oldest; e != null; e = e.newerInTopic) if (e.offset > since) out.add(e.message);
+            }
+        }
+        if (since + 1 < oldestOffset) return store == null ? new Replay(false, List.of()) : fromStore(since);
         return new Replay(true, out);
     }
 
@@ -127,8 +200,31 @@ final class TopicLog {
         }
     }
 
-    private void trim(long now) {
-        while (entries.size() > maxMessages) entries.pollFirst();
-        while (!entries.isEmpty() && now - entries.peekFirst().atMs() > maxAgeMs) entries.pollFirst();
+    // ---- the window itself, called by ReplayBudget with its lock held --------------------------------------------
+
+    void linkLocked(ReplayBudget.Entry e) {
+        e.olderInTopic = newest;
+        if (newest != null) newest.newerInTopic = e;
+        newest = e;
+        if (oldest == null) oldest = e;
+        size++;
+        bytes += e.bytes;
+    }
+
+    void unlinkLocked(ReplayBudget.Entry e) {
+        if (e.olderInTopic != null) e.olderInTopic.newerInTopic = e.newerInTopic;
+        else oldest = e.newerInTopic;
+        if (e.newerInTopic != null) e.newerInTopic.olderInTopic = e.olderInTopic;
+        else newest = e.olderInTopic;
+        e.olderInTopic = e.newerInTopic = null;
+        size--;
+        bytes -= e.bytes;
+    }
+
+    /** Applies this topic's count, bytes and age bounds, oldest first. */
+    void trimLocked(long now) {
+        while (oldest != null && (size > maxMessages || bytes > maxBytes || now - oldest.atMs > budget.maxAgeMs())) {
+            budget.removeLocked(oldest);
+        }
     }
 }

@@ -74,6 +74,29 @@ public final class Frame {
         return ByteBuffer.wrap(w).asReadOnlyBuffer();
     }
 
+    /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
+    private volatile int holders;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Frame> HOLDERS =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
+
+    /** A queue takes this frame; true when it is the first current holder (the frame's bytes start to count). */
+    public boolean retain() {
+        return HOLDERS.getAndIncrement(this) == 0;
+    }
+
+    /** A queue lets go of this frame; true when it was the last holder (the frame's bytes stop counting). */
+    public boolean release() {
+        return HOLDERS.decrementAndGet(this) == 0;
+    }
+
+    /**
+     * An estimate of the heap this frame holds while queued: its encoded text or bytes plus the framed copy a
+     * raw-frame transport builds from them ({@link #wire()}), about twice its size.
+     */
+    public long heapBytes() {
+        return 2L * size;
+    }
+
     /** Size on the wire in bytes (payload of the WebSocket frame). */
     public int size() {
         return size;

@@ -60,8 +60,52 @@ public final class Outbound {
         }
     }
 
+    /**
+     * An estimate of the heap this message holds: its payload plus every frame encoded so far, each counted twice
+     * (the encoded text or bytes, and the framed copy a raw-frame transport builds from it). Used to bound the memory
+     * of what is kept for resume; it serialises the payload only when no frame has been encoded yet.
+     */
+    public long retainedBytes() {
+        synchronized (lock) {
+            long frames = 0;
+            long largest = 0;
+            for (Frame f : new Frame[] {v1, v2}) {
+                if (f == null) continue;
+                frames += 2L * f.size();
+                largest = Math.max(largest, f.size());
+            }
+            long body;
+            if (userBroadcast != null) body = (long) userBroadcast.payload().length + userBroadcast.metadata().length;
+            else if (largest > 0) body = largest;
+            else body = payload == null ? 0 : serializedSize(payload);
+            return body + frames;
+        }
+    }
+
     private Frame encode(Codec codec) {
         return userBroadcast != null ? codec.encodeUserBroadcast(topic, userBroadcast)
                 : codec.encode(null, null, topic, event, payload);
+    }
+
+    /** The UTF-8 JSON length of {@code node}, without keeping the bytes. */
+    private static long serializedSize(JsonNode node) {
+        long[] n = new long[1];
+        java.io.OutputStream counter = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                n[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                n[0] += len;
+            }
+        };
+        try {
+            Json.MAPPER.writeValue(counter, node);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return n[0];
     }
 }

@@ -11,7 +11,9 @@ import jakarta.ws.rs.ext.Provider;
 
 /**
  * Open CORS, as the reference server has: browsers may call the REST API from any origin with the headers
- * supabase-js sends. Preflights are answered here, before resource matching.
+ * supabase-js sends. Preflights are answered here, before resource matching. The admin API and console are the
+ * exception: no CORS at all, so a web page in the operator's browser can neither read admin answers nor send the
+ * JSON a login needs.
  */
 @Provider
 @PreMatching
@@ -21,6 +23,7 @@ public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilt
 
     @Override
     public void filter(ContainerRequestContext request) {
+        if (isAdmin(request)) return;
         if ("OPTIONS".equals(request.getMethod())) {
             request.abortWith(Response.noContent().build());
         }
@@ -28,6 +31,7 @@ public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilt
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (isAdmin(request)) return;
         MultivaluedMap<String, Object> h = response.getHeaders();
         h.putSingle("Access-Control-Allow-Origin", "*");
         if ("OPTIONS".equals(request.getMethod())) {
@@ -36,5 +40,11 @@ public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilt
             h.putSingle("Access-Control-Allow-Methods", ALLOW_METHODS);
             h.putSingle("Access-Control-Max-Age", "86400");
         }
+    }
+
+    private static boolean isAdmin(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath();
+        if (path.startsWith("/")) path = path.substring(1);
+        return path.equals("admin") || path.startsWith("admin/");
     }
 }

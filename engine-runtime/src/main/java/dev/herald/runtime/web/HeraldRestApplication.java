@@ -13,7 +13,8 @@ public class HeraldRestApplication extends Application {
     public static final Set<Class<?>> CLASSES = Set.of(BroadcastResource.Gateway.class, BroadcastResource.Direct.class,
             MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class, JsonErrorMapper.class,
             com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider.class,
-            dev.herald.runtime.admin.AdminResource.class, dev.herald.runtime.admin.ConsoleResource.class);
+            dev.herald.runtime.admin.AdminResource.class, dev.herald.runtime.admin.ConsoleResource.class,
+            dev.herald.runtime.admin.AdminThrottleFilter.class);
 
     /**
      * JSON is Jackson's everywhere: without this, Jersey inside an application server prefers the server's JSON-B

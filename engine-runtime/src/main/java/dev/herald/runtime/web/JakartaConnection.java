@@ -46,6 +46,24 @@ final class JakartaConnection implements Connection {
         }
     }
 
+    /**
+     * Writes a close frame straight to the socket, ahead of one the container is about to write itself (the first
+     * close frame is the one the client sees). False when raw frames cannot be written on this container.
+     */
+    boolean writeCloseFrame(int code, String reason) {
+        if (raw == null) return false;
+        byte[] text = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = Math.min(text.length, 123);
+        byte[] frame = new byte[4 + n];
+        frame[0] = (byte) 0x88; // FIN + close
+        frame[1] = (byte) (2 + n);
+        frame[2] = (byte) (code >>> 8);
+        frame[3] = (byte) code;
+        System.arraycopy(text, 0, frame, 4, n);
+        raw.write(ByteBuffer.wrap(frame), e -> { });
+        return true;
+    }
+
     @Override
     public String id() {
         return "ws-" + session.getId();

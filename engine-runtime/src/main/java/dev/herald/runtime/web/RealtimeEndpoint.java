@@ -29,6 +29,7 @@ public final class RealtimeEndpoint extends Endpoint {
 
     private final Engine engine;
     private volatile RealtimeSession session;
+    private volatile JakartaConnection connection;
 
     RealtimeEndpoint(Engine engine) {
         this.engine = engine;
@@ -59,7 +60,9 @@ public final class RealtimeEndpoint extends Endpoint {
         ws.setMaxTextMessageBufferSize(maxFrame + 1024);
         ws.setMaxBinaryMessageBufferSize(maxFrame + 1024);
         ws.setMaxIdleTimeout(0);
-        RealtimeSession s = engine.open(new JakartaConnection(ws), verdict);
+        JakartaConnection c = new JakartaConnection(ws);
+        connection = c;
+        RealtimeSession s = engine.open(c, verdict);
         session = s;
         ws.addMessageHandler(String.class, (MessageHandler.Whole<String>) s::onText);
         ws.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) s::onBinary);
@@ -68,12 +71,33 @@ public final class RealtimeEndpoint extends Endpoint {
     @Override
     public void onClose(Session ws, CloseReason reason) {
         RealtimeSession s = session;
-        if (s != null) s.onClosed();
+        if (s == null) return;
+        int code = reason == null ? 0 : reason.getCloseCode().getCode();
+        if (code == CloseReason.CloseCodes.TOO_BIG.getCode()) {
+            // The container closes with 1009 itself when a message assembled from continuation frames outgrows its
+            // message buffer: a size refusal too, counted as one.
+            s.refusedAsTooLarge();
+        } else if (code == CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode() && isBufferOverflow(reason.getReasonPhrase())
+                && s.refusedAsTooLarge()) {
+            // Tyrus stops a frame larger than its incoming buffer (without holding all of it) and is about to close
+            // with 1011 "Buffer overflow."; it calls this before writing its close frame, so a close frame written
+            // here first gives the client the documented 1009 instead.
+            JakartaConnection c = connection;
+            if (c == null || !c.writeCloseFrame(CloseReason.CloseCodes.TOO_BIG.getCode(), "frame too large")) {
+                LOG.debug("{}: raw frames unavailable, the container's own close code stands", ws.getId());
+            }
+        }
+        s.onClosed();
     }
 
     @Override
     public void onError(Session ws, Throwable error) {
         LOG.debug("WebSocket error on {}: {}", ws.getId(), error.toString());
+    }
+
+    /** Tyrus' incoming-buffer overflow, as its close reason names it. */
+    private static boolean isBufferOverflow(String phrase) {
+        return phrase != null && phrase.toLowerCase(java.util.Locale.ROOT).contains("buffer overflow");
     }
 
     private static String first(Map<String, List<String>> params, String key) {

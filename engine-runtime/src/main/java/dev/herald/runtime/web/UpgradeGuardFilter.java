@@ -19,13 +19,15 @@ import java.util.concurrent.TimeUnit;
  * container's WebSocket filter sees it (a container handshake refusal can only set a status). The refusal delay
  * runs asynchronously, so no request thread waits.
  */
-@WebFilter(urlPatterns = {"/realtime/v1/websocket", "/socket/websocket", "/plugins/*"}, asyncSupported = true)
+@WebFilter(urlPatterns = {"/realtime/v1/websocket", "/socket/websocket", "/plugins/*", "/admin/*"}, asyncSupported = true)
 public class UpgradeGuardFilter extends HttpFilter {
     @Inject
     Engine engine;
 
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain) throws IOException, ServletException {
+        // The admin API throttles by client address; in an application server this is where it is known.
+        req.setAttribute(dev.herald.runtime.admin.AdminThrottleFilter.REMOTE_ADDRESS, req.getRemoteAddr());
         if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
             chain.doFilter(req, res);
             return;

@@ -40,8 +40,12 @@ final class ClientSecrets {
         this.http = http;
     }
 
-    /** Asks the upstream for a client secret bound to the configured session. The caller has checked a key exists. */
-    ClientSecret mint() throws UpstreamException, InterruptedException {
+    /**
+     * Asks the upstream for a client secret bound to the configured session, without blocking the caller: the
+     * future completes on the HTTP client's threads, exceptionally with an {@link UpstreamException}. The caller has
+     * checked a key exists.
+     */
+    java.util.concurrent.CompletableFuture<ClientSecret> mintAsync() {
         Flavour flavour = settings.flavour();
         HttpRequest.Builder request = HttpRequest.newBuilder(settings.secretUri())
                 .timeout(Duration.ofMillis(settings.connectTimeoutMs()))
@@ -50,12 +54,22 @@ final class ClientSecrets {
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(flavour.secretRequest(settings).toString(), StandardCharsets.UTF_8));
         if (flavour.betaHeader() != null) request.header(Flavour.BETA_HEADER, flavour.betaHeader());
-        HttpResponse<String> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UpstreamException("the voice service could not be reached (" + e.getClass().getSimpleName() + ")");
-        }
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .handle((response, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                        throw new java.util.concurrent.CompletionException(new UpstreamException(
+                                "the voice service could not be reached (" + cause.getClass().getSimpleName() + ")"));
+                    }
+                    try {
+                        return parse(flavour, response);
+                    } catch (UpstreamException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+    }
+
+    private static ClientSecret parse(Flavour flavour, HttpResponse<String> response) throws UpstreamException {
         JsonNode body;
         try {
             body = JSON.readTree(response.body());

@@ -6,6 +6,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -25,12 +27,12 @@ public final class VoiceApi {
     /**
      * {@code POST /plugins/voice/session}: a short-lived client secret for connecting a browser straight to the
      * upstream service, minted with the server's key. The answer holds the secret, its expiry (seconds since the
-     * epoch), the model and the voice; never the key. 403 without a signed-in user, 503 when no key is configured,
-     * 502 when the upstream fails.
+     * epoch), the model and the voice; never the key. 403 without a signed-in user, 503 when no key is configured
+     * or too many mints wait on the upstream, 429 over the per-user or global mint rate, 502 when the upstream fails.
      */
     @POST
     @Path("session")
-    public Response session(@Context HttpHeaders headers) {
+    public void session(@Context HttpHeaders headers, @Suspended AsyncResponse async) {
         Principal who = service.context().principal(headers);
         if (who.subject() == null) {
             throw new WebApplicationException(error(403, ErrorCode.PLUGIN_FORBIDDEN, "voice sessions belong to a signed-in user (the token has no sub)"));
@@ -40,21 +42,40 @@ public final class VoiceApi {
             throw new WebApplicationException(error(503, ErrorCode.PLUGIN_UNAVAILABLE,
                     "the voice service has no API key configured (HERALD_PLUGINS_VOICE_API_KEY or api-key-file)"));
         }
-        ClientSecrets.ClientSecret secret;
-        try {
-            secret = service.secrets().mint();
-        } catch (ClientSecrets.UpstreamException e) {
-            throw new WebApplicationException(error(502, ErrorCode.PLUGIN_UNAVAILABLE, e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WebApplicationException(error(503, ErrorCode.PLUGIN_UNAVAILABLE, "Herald is stopping"));
+        MintLimiter.Refusal refused = service.mints().acquire(who.subject());
+        if (refused != null) {
+            throw new WebApplicationException(switch (refused) {
+                case USER_RATE -> error(429, ErrorCode.PLUGIN_RATE_LIMITED, "too many voice sessions minted by this user; at most "
+                        + settings.mintsPerUserPerMinute() + " per minute");
+                case GLOBAL_RATE -> error(429, ErrorCode.PLUGIN_RATE_LIMITED, "too many voice sessions minted; at most "
+                        + settings.mintsPerMinute() + " per minute for everyone");
+                case CONCURRENCY -> error(503, ErrorCode.PLUGIN_UNAVAILABLE, "too many voice sessions are being minted at once; retry shortly");
+            });
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("client_secret", secret.value());
-        body.put("expires_at", secret.expiresAt());
-        body.put("model", settings.model());
-        body.put("voice", settings.voice());
-        return Response.ok(body, MediaType.APPLICATION_JSON).header("Cache-Control", "no-store").build();
+        // The upstream call runs on the HTTP client's threads: a slow upstream holds no request thread.
+        java.util.concurrent.CompletableFuture<ClientSecrets.ClientSecret> minted;
+        try {
+            minted = service.secrets().mintAsync();
+        } catch (RuntimeException e) {
+            service.mints().finished();
+            throw new WebApplicationException(error(502, ErrorCode.PLUGIN_UNAVAILABLE, "the voice service could not be reached"));
+        }
+        minted.whenComplete((secret, error) -> {
+            service.mints().finished();
+            if (error == null) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("client_secret", secret.value());
+                body.put("expires_at", secret.expiresAt());
+                body.put("model", settings.model());
+                body.put("voice", settings.voice());
+                async.resume(Response.ok(body, MediaType.APPLICATION_JSON).header("Cache-Control", "no-store").build());
+                return;
+            }
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+            async.resume(cause instanceof ClientSecrets.UpstreamException
+                    ? error(502, ErrorCode.PLUGIN_UNAVAILABLE, cause.getMessage())
+                    : error(502, ErrorCode.PLUGIN_UNAVAILABLE, "the voice service could not be reached"));
+        });
     }
 
     private static Response error(int status, ErrorCode code, String message) {

@@ -32,6 +32,7 @@ final class VoiceService implements AutoCloseable {
     private final TranscriptStore transcripts;
     private final ScheduledExecutorService scheduler;
     private final ClientSecrets secrets;
+    private final MintLimiter mints;
     private final Set<RelayEndpoint> open = ConcurrentHashMap.newKeySet();
 
     VoiceService(VoiceSettings settings, PluginContext context) {
@@ -50,6 +51,7 @@ final class VoiceService implements AutoCloseable {
         this.transcripts = new TranscriptStore(context.dataSource());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "voice-timer"));
         this.secrets = new ClientSecrets(settings, http);
+        this.mints = new MintLimiter(settings.mintsPerUserPerMinute(), settings.mintsPerMinute(), settings.maxConcurrentMints(), System::nanoTime);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -86,6 +88,10 @@ final class VoiceService implements AutoCloseable {
                 // Herald is stopping; close() closes every relay anyway
             }
         }, delay, unit);
+    }
+
+    MintLimiter mints() {
+        return mints;
     }
 
     ClientSecrets secrets() {

@@ -27,11 +27,14 @@ import java.util.List;
  * @param maxSessionSeconds how long one relay session may last
  * @param clientSecretSeconds lifetime of a minted client secret (GA only; the beta API fixes it)
  * @param connectTimeoutMs how long to wait for the upstream to accept a connection or answer a request
+ * @param mintsPerUserPerMinute client secrets one user may have minted per minute (each is a paid upstream call)
+ * @param mintsPerMinute client secrets all users together may have minted per minute
+ * @param maxConcurrentMints mints waiting on the upstream at once; more answer 503 at once
  */
 public record VoiceSettings(URI upstream, Flavour flavour, String model, String voice, String instructions,
                             String transcriptionModel, double vadThreshold, int prefixPaddingMs, int silenceDurationMs,
                             String apiKey, int maxSessionsPerUser, int maxSessionSeconds, int clientSecretSeconds,
-                            int connectTimeoutMs) {
+                            int connectTimeoutMs, int mintsPerUserPerMinute, int mintsPerMinute, int maxConcurrentMints) {
 
     static final String UPSTREAM_URL = "upstream-url";
     static final String FLAVOUR = "flavour";
@@ -48,6 +51,9 @@ public record VoiceSettings(URI upstream, Flavour flavour, String model, String 
     static final String MAX_SESSION_SECONDS = "max-session-seconds";
     static final String CLIENT_SECRET_SECONDS = "client-secret-seconds";
     static final String CONNECT_TIMEOUT_MS = "connect-timeout-ms";
+    static final String MINTS_PER_USER_PER_MINUTE = "mints-per-user-per-minute";
+    static final String MINTS_PER_MINUTE = "mints-per-minute";
+    static final String MAX_CONCURRENT_MINTS = "max-concurrent-mints";
 
     /** Default models per flavour: the beta API only serves the preview models. */
     static final String GA_MODEL = "gpt-realtime";
@@ -73,7 +79,10 @@ public record VoiceSettings(URI upstream, Flavour flavour, String model, String 
                 ConfigKey.of(MAX_SESSIONS_PER_USER, Type.INTEGER, "2", "Concurrent relay sessions one user (JWT sub) may hold"),
                 ConfigKey.of(MAX_SESSION_SECONDS, Type.INTEGER, "900", "Longest relay session, in seconds; both sides are closed then"),
                 ConfigKey.of(CLIENT_SECRET_SECONDS, Type.INTEGER, "600", "Lifetime of a minted client secret, 10 to 7200 seconds (ga only)"),
-                ConfigKey.of(CONNECT_TIMEOUT_MS, Type.INTEGER, "10000", "How long to wait for the upstream service to connect or answer, in ms"));
+                ConfigKey.of(CONNECT_TIMEOUT_MS, Type.INTEGER, "10000", "How long to wait for the upstream service to connect or answer, in ms"),
+                ConfigKey.of(MINTS_PER_USER_PER_MINUTE, Type.INTEGER, "10", "Client secrets one user (JWT sub) may mint per minute (each is a paid upstream call); more answer 429"),
+                ConfigKey.of(MINTS_PER_MINUTE, Type.INTEGER, "120", "Client secrets all users together may mint per minute; more answer 429"),
+                ConfigKey.of(MAX_CONCURRENT_MINTS, Type.INTEGER, "8", "Mints waiting on the upstream at once (no request thread waits for them); more answer 503"));
     }
 
     /**
@@ -106,8 +115,11 @@ public record VoiceSettings(URI upstream, Flavour flavour, String model, String 
         int maxSeconds = range(config, MAX_SESSION_SECONDS, 1, 86_400);
         int secretSeconds = range(config, CLIENT_SECRET_SECONDS, 10, 7200);
         int connectTimeout = range(config, CONNECT_TIMEOUT_MS, 100, 120_000);
+        int mintsPerUser = range(config, MINTS_PER_USER_PER_MINUTE, 1, 100_000);
+        int mints = range(config, MINTS_PER_MINUTE, 1, 1_000_000);
+        int concurrentMints = range(config, MAX_CONCURRENT_MINTS, 1, 10_000);
         return new VoiceSettings(upstream, flavour, model, voice, instructions, transcription, threshold, prefix, silence,
-                apiKey(config), perUser, maxSeconds, secretSeconds, connectTimeout);
+                apiKey(config), perUser, maxSeconds, secretSeconds, connectTimeout, mintsPerUser, mints, concurrentMints);
     }
 
     /** The key from {@code api-key} or {@code api-key-file} (not both), or null when neither is set. */
