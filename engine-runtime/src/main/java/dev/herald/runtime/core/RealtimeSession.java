@@ -414,9 +414,11 @@ public final class RealtimeSession {
     }
 
     private void leave(Channel ch, InboundMessage m) {
+        // Torn down before the reply: a client that has seen "ok" finds the channel, its user slot and its presence
+        // already released (the next upgrade or join is judged without it).
+        teardown(ch);
         reply(m, "ok", Json.object());
         push(ch, "phx_close", ch.joinRef(), Json.object());
-        teardown(ch);
     }
 
     /** Ends a channel with a reason the client sees: a {@code system} error, then {@code phx_close}. */
