@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -37,8 +38,16 @@ import org.slf4j.LoggerFactory;
  */
 final class RowSecurityEvaluator {
     private static final Logger LOG = LoggerFactory.getLogger(RowSecurityEvaluator.class);
-    /** A column name nobody uses, for the image number in the rebuilt rows. */
+    /** The column of the rebuilt rows that numbers the images; lengthened when a table has a column of that name. */
     private static final String IMAGE_COLUMN = "herald image#";
+    /** Upper bound of one check statement (a policy's subquery waiting on a lock, or slow), then it is a deny. */
+    static final long STATEMENT_TIMEOUT_MS = 2000;
+    /** Upper bound of waiting for a lock inside a policy's subquery. */
+    static final long LOCK_TIMEOUT_MS = 500;
+    /** After a check timed out, that table's changes are withheld from RLS-judged subscribers this long, unasked. */
+    static final long STALL_PAUSE_NANOS = 5_000_000_000L;
+    /** query_canceled (statement_timeout) and lock_not_available (lock_timeout). */
+    private static final Set<String> TIMED_OUT = Set.of("57014", "55P03");
 
     /** One (role, claims) group of subscribers. */
     record Group(String role, Map<String, Object> claims) {
@@ -58,6 +67,8 @@ final class RowSecurityEvaluator {
     private final Consumer<String> onError;
     private final Map<String, RoleRule> rules = new ConcurrentHashMap<>();
     private final Map<String, Shape> shapes = new ConcurrentHashMap<>();
+    /** Table → {@link System#nanoTime()} until which its checks are not asked (they timed out). */
+    private final Map<String, Long> stalledUntil = new ConcurrentHashMap<>();
 
     /** {@code onError} receives the detail of every failed check (for counting; it is already logged). */
     RowSecurityEvaluator(DataSource dataSource, Consumer<String> onError) {
@@ -112,9 +123,20 @@ final class RowSecurityEvaluator {
             for (int g : pending) fail(table, groups.get(g), "a change carries columns the table does not have");
             return out;
         }
+        Long until = stalledUntil.get(table.qualifiedName());
+        if (until != null && System.nanoTime() - until < 0) {
+            for (int g : pending) fail(table, groups.get(g), "its policy checks timed out moments ago; withheld without asking");
+            return out;
+        }
         try {
             run(table, shape, images, groups, pending, pendingRules, out);
         } catch (SQLException batch) {
+            if (TIMED_OUT.contains(batch.getSQLState())) {
+                // Asking again, group by group, would wait again for each: deny them all and give the table a pause.
+                stalledUntil.put(table.qualifiedName(), System.nanoTime() + STALL_PAUSE_NANOS);
+                for (int g : pending) fail(table, groups.get(g), batch.getMessage());
+                return out;
+            }
             if (batch.getSQLState() == null || batch.getSQLState().startsWith("08")) {
                 // No connection (or no answer): asking group by group would only wait as many times.
                 for (int g : pending) fail(table, groups.get(g), batch.getMessage());
@@ -156,10 +178,15 @@ final class RowSecurityEvaluator {
 
     private void run(TableInfo table, Shape shape, List<Map<String, Object>> images, List<Group> groups, List<Integer> pending,
                      List<RoleRule> pendingRules, boolean[][] out) throws SQLException {
-        StringBuilder sql = new StringBuilder("BEGIN;");
+        // The check runs on the change feed's thread: a policy waiting on a lock (or just slow) must cost a bounded
+        // time and then count as a deny, never hold up every other table's subscribers.
+        StringBuilder sql = new StringBuilder("BEGIN;SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true);");
         List<String> params = new ArrayList<>();
+        params.add(STATEMENT_TIMEOUT_MS + "ms");
+        params.add(LOCK_TIMEOUT_MS + "ms");
         String alias = PublicationManager.quoteIdent(table.name());
-        StringBuilder columnList = new StringBuilder(PublicationManager.quoteIdent(IMAGE_COLUMN));
+        String imageColumn = imageColumn(shape);
+        StringBuilder columnList = new StringBuilder(PublicationManager.quoteIdent(imageColumn));
         for (String n : shape.names()) columnList.append(", ").append(PublicationManager.quoteIdent(n));
         int statements = 0;
         for (int k = 0; k < pending.size(); k++) {
@@ -188,9 +215,9 @@ final class RowSecurityEvaluator {
             params.add(writeClaims(group.claims()));
             params.add(sub == null ? "" : sub.toString());
             params.add(group.role());
-            sql.append("SELECT ").append(g).append(" AS herald_group, ").append(PublicationManager.quoteIdent(IMAGE_COLUMN))
+            sql.append("SELECT ").append(g).append(" AS herald_group, ").append(PublicationManager.quoteIdent(imageColumn))
                     .append(" FROM (VALUES ").append(rows).append(") AS ").append(alias).append(" (").append(columnList).append(") WHERE ")
-                    .append(condition).append(';');
+                    .append(escapePlaceholders(condition)).append(';');
             params.addAll(rowParams);
             statements++;
         }
@@ -225,6 +252,57 @@ final class RowSecurityEvaluator {
         for (int i = 0; i < out.length; i++) {
             for (int g : pending) out[i][g] = found[i][g];
         }
+    }
+
+    private static String imageColumn(Shape shape) {
+        String name = IMAGE_COLUMN;
+        while (shape.names().contains(name)) name = name + "#";
+        return name;
+    }
+
+    /**
+     * The JDBC driver reads every {@code ?} outside literals, quoted identifiers and comments as a parameter; a
+     * policy's own operators ({@code ?}, {@code ?|}, {@code ?&}, {@code @?}) are doubled, the driver's escape for a
+     * literal question mark. {@code pg_get_expr} output has no dollar quotes or comments; string literals
+     * ({@code '…'} with {@code ''}, {@code E'…'} with backslash escapes) and identifiers ({@code "…"}) are kept as
+     * they are.
+     */
+    static String escapePlaceholders(String condition) {
+        if (condition.indexOf('?') < 0) return condition;
+        StringBuilder out = new StringBuilder(condition.length() + 8);
+        int i = 0;
+        int n = condition.length();
+        while (i < n) {
+            char c = condition.charAt(i);
+            if (c == '\'' || c == '"') {
+                boolean backslashes = c == '\'' && i > 0 && (condition.charAt(i - 1) == 'E' || condition.charAt(i - 1) == 'e')
+                        && (i < 2 || !Character.isLetterOrDigit(condition.charAt(i - 2)) && condition.charAt(i - 2) != '_');
+                int j = i + 1;
+                while (j < n) {
+                    char d = condition.charAt(j);
+                    if (backslashes && d == '\\') {
+                        j += 2;
+                        continue;
+                    }
+                    if (d == c) {
+                        if (j + 1 < n && condition.charAt(j + 1) == c) {
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    j++;
+                }
+                int end = Math.min(j + 1, n);
+                out.append(condition, i, end);
+                i = end;
+                continue;
+            }
+            out.append(c);
+            if (c == '?') out.append('?');
+            i++;
+        }
+        return out.toString();
     }
 
     private static String writeClaims(Map<String, Object> claims) {

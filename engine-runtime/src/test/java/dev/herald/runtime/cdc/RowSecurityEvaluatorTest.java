@@ -162,4 +162,64 @@ class RowSecurityEvaluatorTest {
         row.put("m", "happy");
         assertFalse(rls.visible(table, List.of(row), List.of(group("authenticated", "u")))[0][0]);
     }
+
+    @Test
+    void policiesWithQuestionMarkOperatorsAndAnImageColumnNameClashStillDecide() throws Exception {
+        pg.sql("CREATE TABLE teams (id int PRIMARY KEY, team text, \"herald image#\" text, doc jsonb)",
+                "ALTER TABLE teams ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY member ON teams FOR SELECT TO authenticated USING ((auth.jwt() -> 'teams') ? team AND team <> 'a?b' "
+                        + "AND doc @? '$.k ? (@ > 1)' AND (doc ?| ARRAY['k']) AND (doc ?& ARRAY['k']))",
+                "GRANT SELECT ON teams TO authenticated");
+        TableInfo table = catalog.table("public", "teams").orElseThrow();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", 1L);
+        row.put("team", "red");
+        row.put("herald image#", "clash");
+        row.put("doc", dev.herald.runtime.protocol.Json.read("{\"k\": 2}"));
+        Map<String, Object> inTeam = new HashMap<>(Map.of("role", "authenticated", "sub", "u1", "teams", List.of("red")));
+        Map<String, Object> outOfTeam = new HashMap<>(Map.of("role", "authenticated", "sub", "u2", "teams", List.of("blue")));
+        int before = errors.size();
+        boolean[][] v = rls.visible(table, List.of(row), List.of(new RowSecurityEvaluator.Group("authenticated", inTeam),
+                new RowSecurityEvaluator.Group("authenticated", outOfTeam)));
+        assertArrayEquals(new boolean[] {true, false}, v[0]);
+        assertEquals(before, errors.size(), errors.toString());
+    }
+
+    @Test
+    void placeholdersAreEscapedOutsideLiteralsAndIdentifiersOnly() {
+        assertEquals("(a ?? b) AND c = 'x?y' AND \"q?\" = E'\\'?' AND d ??| e",
+                RowSecurityEvaluator.escapePlaceholders("(a ? b) AND c = 'x?y' AND \"q?\" = E'\\'?' AND d ?| e"));
+        assertEquals("'it''s ?' ?? x", RowSecurityEvaluator.escapePlaceholders("'it''s ?' ? x"));
+        assertEquals("no marks", RowSecurityEvaluator.escapePlaceholders("no marks"));
+    }
+
+    @Test
+    void aPolicyWaitingOnALockIsABoundedDenyAndThenNotAskedForAWhile() throws Exception {
+        pg.sql("CREATE TABLE members (team text, member text)", "GRANT SELECT ON members TO authenticated",
+                "CREATE TABLE docs (id int PRIMARY KEY, team text)", "ALTER TABLE docs ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY by_team ON docs FOR SELECT TO authenticated USING "
+                        + "(EXISTS (SELECT 1 FROM members m WHERE m.team = docs.team AND m.member = auth.jwt() ->> 'sub'))",
+                "GRANT SELECT ON docs TO authenticated", "INSERT INTO members VALUES ('red', 'u1')");
+        TableInfo table = catalog.table("public", "docs").orElseThrow();
+        List<Map<String, Object>> images = List.of(Map.of("id", 1L, "team", "red"));
+        assertTrue(rls.visible(table, images, List.of(group("authenticated", "u1")))[0][0], "visible while nothing is locked");
+        try (java.sql.Connection locker = pg.connect()) {
+            locker.setAutoCommit(false);
+            try (java.sql.Statement st = locker.createStatement()) {
+                st.execute("LOCK TABLE members IN ACCESS EXCLUSIVE MODE");
+            }
+            int before = errors.size();
+            long t0 = System.nanoTime();
+            boolean[][] v = rls.visible(table, images, List.of(group("authenticated", "u1"), group("authenticated", "u2")));
+            long firstMs = (System.nanoTime() - t0) / 1_000_000;
+            assertArrayEquals(new boolean[] {false, false}, v[0], "a check that cannot finish is a deny");
+            assertTrue(firstMs < RowSecurityEvaluator.STATEMENT_TIMEOUT_MS + 1500, "bounded by the timeouts, not the lock: " + firstMs + " ms");
+            t0 = System.nanoTime();
+            assertFalse(rls.visible(table, images, List.of(group("authenticated", "u1")))[0][0]);
+            long secondMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(secondMs < RowSecurityEvaluator.LOCK_TIMEOUT_MS, "the next change is not made to wait again: " + secondMs + " ms");
+            assertEquals(before + 3, errors.size(), "every withheld group is counted");
+            locker.rollback();
+        }
+    }
 }
