@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notices when anything the delivery path's authorisation caches were read from changes — row-level security
- * policies, a table's row-security flags or grants, column grants, role memberships and role attributes — by
+ * policies, a table's row-security flags or grants, column grants, schema grants, role memberships and role
+ * attributes — by
  * comparing a digest of those catalog rows (their {@code xmin} moves with every change) between calls, and then runs
  * {@code onChange}. The caller polls it from its housekeeping round, so a GRANT, REVOKE, CREATE/ALTER/DROP POLICY or
  * ALTER TABLE … ROW LEVEL SECURITY reaches live delivery within one round. Thread-safe.
@@ -26,7 +27,8 @@ final class AuthorizationCatalogWatch {
             + "(SELECT string_agg(attrelid::text || '.' || attnum::text || ':' || xmin::text, ',' ORDER BY attrelid, attnum) "
             + "FROM pg_attribute WHERE attacl IS NOT NULL), "
             + "(SELECT string_agg(roleid::text || '>' || member::text || ':' || xmin::text, ',' ORDER BY roleid, member) FROM pg_auth_members), "
-            + "(SELECT string_agg(oid::text || ':' || rolsuper::text || rolbypassrls::text, ',' ORDER BY oid) FROM pg_roles)))";
+            + "(SELECT string_agg(oid::text || ':' || rolsuper::text || rolbypassrls::text, ',' ORDER BY oid) FROM pg_roles), "
+            + "(SELECT string_agg(oid::text || ':' || xmin::text, ',' ORDER BY oid) FROM pg_namespace)))";
 
     private final DataSource dataSource;
     private final Runnable onChange;

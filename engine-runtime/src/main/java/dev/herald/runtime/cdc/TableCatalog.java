@@ -60,15 +60,19 @@ public final class TableCatalog {
         return columnPrivileges.computeIfAbsent(role + "|" + table.qualifiedName(), k -> List.copyOf(selectableColumns(role, table)));
     }
 
-    /** Whether {@code role} is a database role that may SELECT from the table, or from some of its columns (cached). */
+    /**
+     * Whether {@code role} is a database role that may SELECT from the table, or from some of its columns, and may use
+     * its schema (cached).
+     */
     public boolean canSelect(String role, String schema, String table) {
         return privileges.computeIfAbsent(role + "|" + schema + "." + table, k -> {
             try (Connection c = dataSource.getConnection();
                  PreparedStatement ps = c.prepareStatement(
-                         "SELECT has_any_column_privilege(r.oid, format('%I.%I', ?, ?)::regclass, 'SELECT') FROM pg_roles r WHERE r.rolname = ?")) {
-                ps.setString(1, schema);
-                ps.setString(2, table);
-                ps.setString(3, role);
+                         "SELECT has_schema_privilege(r.oid, c.relnamespace, 'USAGE') AND has_any_column_privilege(r.oid, c.oid, 'SELECT') "
+                                 + "FROM pg_roles r, pg_class c WHERE r.rolname = ? AND c.oid = format('%I.%I', ?, ?)::regclass")) {
+                ps.setString(1, role);
+                ps.setString(2, schema);
+                ps.setString(3, table);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() && rs.getBoolean(1);
                 }
@@ -78,15 +82,18 @@ public final class TableCatalog {
         });
     }
 
-    /** The columns of {@code table} that {@code role} may SELECT, in attribute order. */
+    /** The columns of {@code table} that {@code role} may SELECT, in attribute order; none without USAGE on its schema. */
     public List<String> selectableColumns(String role, TableInfo table) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = format('%I.%I', ?, ?)::regclass AND a.attnum > 0 "
-                             + "AND NOT a.attisdropped AND has_column_privilege(?, a.attrelid, a.attnum, 'SELECT') ORDER BY a.attnum")) {
+                             + "AND NOT a.attisdropped AND has_column_privilege(?, a.attrelid, a.attnum, 'SELECT') "
+                             // Without USAGE on the schema the role cannot read the table at all, whatever its grants.
+                             + "AND has_schema_privilege(?, (SELECT relnamespace FROM pg_class WHERE oid = a.attrelid), 'USAGE') ORDER BY a.attnum")) {
             ps.setString(1, table.schema());
             ps.setString(2, table.name());
             ps.setString(3, role);
+            ps.setString(4, role);
             List<String> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
