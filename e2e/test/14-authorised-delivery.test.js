@@ -256,3 +256,43 @@ test('keys, sub claims and role names ending in $herald or holding NUL break not
   await odd.cols[0].waitFor((x) => x.new.id === 'k2$herald', 10000, 'still subscribed')
   assertNoSystemErrors(odd, nul, member, plain)
 })
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6. privileges that change after a binding was accepted, and the replay window after RLS is switched on
+
+test('a filter on a column revoked after subscribing matches nothing (no oracle for the hidden value)', async () => {
+  await sql(`CREATE TABLE public.probe (id int PRIMARY KEY, title text, secret text);
+             GRANT SELECT ON public.probe TO authenticated`)
+  const u = pgChannel(await userClient('prober'), 'probe-filter',
+    [{ event: 'INSERT', schema: 'public', table: 'probe', filter: 'secret=eq.pw1' }, { event: 'INSERT', schema: 'public', table: 'probe' }])
+  await subscribeLive(u)
+  await sql(`INSERT INTO public.probe VALUES (0, 'before', 'pw1')`)
+  await u.cols[0].waitFor((x) => x.new.id === 0, 10000, 'the filter matches while the column is readable')
+  await sql(`REVOKE SELECT ON public.probe FROM authenticated; GRANT SELECT (id, title) ON public.probe TO authenticated`)
+  await h.sleep(4500) // one housekeeping round notices the grants
+  await sql(`INSERT INTO public.probe VALUES (1, 'guess1', 'pw1'); INSERT INTO public.probe VALUES (2, 'guess2', 'other')`)
+  await u.cols[1].waitFor((x) => x.new.id === 2, 10000, 'the unfiltered binding still gets rows')
+  await h.sleep(500)
+  assert.deepEqual(u.cols[0].items.map((x) => x.new.id), [0], 'the filter on the hidden column matched nothing after the REVOKE')
+  assert.ok(u.cols[1].items.filter((x) => x.new.id > 0).every((x) => !('secret' in x.new)), 'the hidden column is not delivered')
+  assertNoSystemErrors(u)
+})
+
+test('a resume after RLS was switched on replays older changes under the policy as it is now', async () => {
+  await sql(`CREATE TABLE public.tightened (id int PRIMARY KEY, owner text NOT NULL, secret text);
+             GRANT SELECT ON public.tightened TO authenticated`)
+  await h.sleep(4500) // a new table joins the publication within one housekeeping round
+  await sql(`INSERT INTO public.tightened VALUES (1, 't2', 'written before RLS');
+             INSERT INTO public.tightened VALUES (2, 't1', 't1 own row')`)
+  await h.sleep(1000)
+  await sql(`ALTER TABLE public.tightened ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY own ON public.tightened FOR SELECT TO authenticated USING (owner = auth.jwt() ->> 'sub')`)
+  await h.sleep(4500) // one housekeeping round notices the policy
+  const resumed = pgChannel(await userClient('t1'), 'tightened-resume', [{ event: '*', schema: 'public', table: 'tightened' }],
+    { broadcast: { herald_resume: { changes: ZERO } } })
+  await subscribeLive(resumed)
+  await sql(`INSERT INTO public.tightened VALUES (3, 't1', 'live')`)
+  await resumed.cols[0].waitFor((x) => x.new.id === 3, 10000, 'the live row')
+  assert.deepEqual(resumed.cols[0].items.map((x) => x.new.id), [2, 3], 'the replay holds t1\'s own row only')
+  assertNoSystemErrors(resumed)
+})

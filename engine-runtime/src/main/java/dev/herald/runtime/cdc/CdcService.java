@@ -297,7 +297,9 @@ public final class CdcService implements AutoCloseable {
             int replayed = 0;
             for (ChangeLog.Logged l : changeLog.entries()) {
                 if (l.event().position().compareTo(since) <= 0) continue;
-                replayed += only.dispatch(l.table(), l.event(), authorization(only, l.table(), l.event()));
+                TableInfo table = asNow(l.table());
+                if (table == null) continue; // dropped since: nothing to judge it by, so nothing is replayed
+                replayed += only.dispatch(table, l.event(), authorization(only, table, l.event()));
             }
             // The notice goes out under the lock too, so no live change can slip in before it.
             channel.session().pushRecovery(channel, "changes", true, replayed);
@@ -306,6 +308,17 @@ public final class CdcService implements AutoCloseable {
     }
 
     /** What each binding may receive of {@code e}: column privileges and the change's own row images. */
+    /**
+     * A logged change's table as it was (its columns match the logged images) with today's row-level security, so a
+     * replay is judged as a live change would be now: enabling RLS also covers the changes still in the window.
+     */
+    private TableInfo asNow(TableInfo logged) {
+        TableInfo now = catalog.table(logged.schema(), logged.name()).orElse(null);
+        if (now == null) return null;
+        if (now.rowSecurity() == logged.rowSecurity()) return logged;
+        return new TableInfo(logged.schema(), logged.name(), logged.columns(), now.rowSecurity(), logged.replicaIdentity());
+    }
+
     private ChangeAuthorization authorization(SubscriptionIndex bindings, TableInfo table, ChangeEvent e) {
         return new ChangeAuthorization(table, e, catalog, rowAuthorizer, rls, metrics, () -> bindings.bindingsFor(table.schema(), table.name()));
     }

@@ -79,10 +79,22 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
             metrics.drop(ErrorCode.COLUMN_PRIVILEGE_DENIED);
             return null;
         }
+        if (filtersOnHiddenColumn(s, columns)) {
+            // The filter was accepted while the role could read its column; matching on it now would reveal the
+            // value of a column the role may no longer select.
+            metrics.drop(ErrorCode.COLUMN_PRIVILEGE_DENIED);
+            return null;
+        }
         List<String> cols = columns.size() == table.columns().size() ? null : columns;
         SubscriptionIndex.Delivery d = rows(s, matchedNow, matchedBefore, cols);
         if (d == null && (policy || table.rowSecurity())) metrics.drop(ErrorCode.ROW_POLICY_DENIED);
         return d;
+    }
+
+    private static boolean filtersOnHiddenColumn(PgSubscription s, List<String> columns) {
+        if (s.predicate() == null) return false;
+        for (String c : s.predicate().columns()) if (!columns.contains(c)) return true;
+        return false;
     }
 
     private SubscriptionIndex.Delivery rows(PgSubscription s, boolean matchedNow, boolean matchedBefore, List<String> cols) {
