@@ -307,7 +307,6 @@ public final class CdcService implements AutoCloseable {
         }
     }
 
-    /** What each binding may receive of {@code e}: column privileges and the change's own row images. */
     /**
      * A logged change's table as it was (its columns match the logged images) with today's row-level security, so a
      * replay is judged as a live change would be now: enabling RLS also covers the changes still in the window.
@@ -319,6 +318,7 @@ public final class CdcService implements AutoCloseable {
         return new TableInfo(logged.schema(), logged.name(), logged.columns(), now.rowSecurity(), logged.replicaIdentity());
     }
 
+    /** What each binding may receive of {@code e}: column privileges and the change's own row images. */
     private ChangeAuthorization authorization(SubscriptionIndex bindings, TableInfo table, ChangeEvent e) {
         return new ChangeAuthorization(table, e, catalog, rowAuthorizer, rls, metrics, () -> bindings.bindingsFor(table.schema(), table.name()));
     }
