@@ -76,3 +76,21 @@ test('subscribed realtime-js client (heartbeatIntervalMs 1000) stays connected a
   assert.equal(await channel.send({ type: 'broadcast', event: 'ping', payload: { t: 1 } }), 'ok')
   await got.waitFor(() => true, 3000)
 })
+
+// The transport under the standalone server has its own, shorter keep-alive timeout (30 s); it must not drop a quiet
+// socket before the engine's idle timeout, and then without a close frame (the client saw 1006 after 30 s).
+test('a quiet socket outlives the transport keep-alive (30 s) and is closed by the engine with 1000 at its idle timeout', async () => {
+  const idleMs = 36000
+  const server = await h.startServer({ HERALD_WS_IDLE_TIMEOUT_MS: String(idleMs) })
+  try {
+    const c = await h.rawClient({ server, track: () => {} }, { vsn: '2.0.0' }) // closed by the server, or by stop()
+    const openedAt = Date.now()
+    await c.join('realtime:quiet')
+    const info = await h.withTimeout(c.closed.promise, idleMs + 8000, 'server closing a quiet socket')
+    const after = info.at - openedAt
+    assert.ok(after >= idleMs - 500, `closed after ${after} ms with ${info.code}, before the ${idleMs} ms idle timeout`)
+    assert.equal(info.code, 1000, 'the engine closes with a close frame (1000), not a dropped connection (1006)')
+  } finally {
+    await server.stop()
+  }
+})

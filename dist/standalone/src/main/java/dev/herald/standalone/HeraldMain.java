@@ -33,6 +33,9 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 public final class HeraldMain {
 
+    /** How much longer than the WebSocket idle timeout a connection may stay quiet before the transport drops it. */
+    private static final int KEEP_ALIVE_MARGIN_SECONDS = 30;
+
     private HeraldMain() {
     }
 
@@ -105,7 +108,12 @@ public final class HeraldMain {
         });
         // Tyrus must admit frames slightly above the limit so the engine itself can refuse and count them.
         StandaloneWebSocketContainer ws = new StandaloneWebSocketContainer(config.wsMaxFrameBytes() + 1024);
+        // Grizzly's HTTP keep-alive timeout (30 s by default) also runs on upgraded connections and drops a quiet
+        // WebSocket without a close frame, before the engine's own idle timeout could close it properly. It stays
+        // above that timeout, so idle plain-HTTP connections are still let go, later.
+        int keepAliveSeconds = (int) Math.min(Integer.MAX_VALUE, config.wsIdleTimeoutMs() / 1000 + KEEP_ALIVE_MARGIN_SECONDS);
         for (NetworkListener listener : http.getListeners()) {
+            listener.getKeepAlive().setIdleTimeoutInSeconds(keepAliveSeconds);
             listener.registerAddOn(new UpgradeGuardAddOn(engine, timer));
             listener.registerAddOn(new WebSocketAddOn(ws, "/"));
         }

@@ -60,7 +60,7 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.CDC_POLL_INTERVAL_MS, "`10`", "Debezium poll interval; bounds added latency."),
                     e(HeraldConfig.CDC_OFFSET_FLUSH_MS, "`1000`", "How often stream offsets are persisted (after fan-out)."))),
             new Group("WebSocket and delivery", List.of(
-                    e(HeraldConfig.WS_IDLE_TIMEOUT_MS, "`60000`", "A connection that sends no frame for this long is closed (clients heartbeat every 25 s)."),
+                    e(HeraldConfig.WS_IDLE_TIMEOUT_MS, "`60000`", "A connection that sends no frame for this long is closed (clients heartbeat every 25 s); the standalone server lets an idle plain-HTTP keep-alive connection go 30 s after this."),
                     e(HeraldConfig.WS_MAX_FRAME_BYTES, "`5000000`", "Largest WebSocket frame accepted; a larger one closes the connection (1009)."),
                     e(HeraldConfig.HANDSHAKE_ERROR_DELAY_MS, "`2000`", "Delay before answering a refused upgrade (throttles reconnect storms; no thread waits)."),
                     e(HeraldConfig.OUTBOUND_QUEUE_MESSAGES, "`4096`", "Per-connection outbound queue bound (messages); a reader this far behind is disconnected (1008, `SlowConsumer`)."),
