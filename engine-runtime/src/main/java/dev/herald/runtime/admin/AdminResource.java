@@ -1,5 +1,6 @@
 package dev.herald.runtime.admin;
 
+import dev.herald.runtime.metrics.ChannelStats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.herald.runtime.admin;
 
+import dev.herald.runtime.metrics.ChannelStats;
 import dev.herald.api.ErrorCode;
 import java.util.ArrayList;
 import java.util.EnumSet;

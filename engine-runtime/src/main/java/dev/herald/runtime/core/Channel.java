@@ -1,5 +1,6 @@
 package dev.herald.runtime.core;
 
+import dev.herald.runtime.metrics.ChannelStats;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.herald.runtime.auth.Claims;
 import dev.herald.runtime.protocol.Outbound;
@@ -108,11 +109,11 @@ public final class Channel {
     }
 
     /** This topic's activity record for the admin API (looked up once per join). */
-    dev.herald.runtime.admin.ChannelStats stats() {
-        dev.herald.runtime.admin.ChannelStats s = stats;
+    ChannelStats stats() {
+        ChannelStats s = stats;
         if (s == null) stats = s = session.engine().activity().of(key);
         return s;
     }
 
-    private volatile dev.herald.runtime.admin.ChannelStats stats;
+    private volatile ChannelStats stats;
 }

@@ -1,5 +1,6 @@
 package dev.herald.runtime.core;
 
+import dev.herald.runtime.metrics.ChannelActivity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
@@ -55,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final Limits limits;
     private volatile boolean closing;
     private final ChannelAuthorizer channelAuthorizer;
+    private final ChannelAccess channelAccess;
     /** Distinguishes this engine's broadcast positions from an earlier run's. */
     private final String epoch;
     /** The durable replay window for broadcasts, or null when it is kept in memory only. */
@@ -76,14 +78,6 @@ public final class Engine implements AutoCloseable {
     /** The engine as plugins and plugin endpoints reach it (one per engine; it holds no state of its own). */
     private final PluginSide pluginSide = new PluginSide();
 
-    Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes) {
-        this(config, jwtSecret, startupNotes, null, null, PluginHost.of(config, List.of()));
-    }
-
-    Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase) {
-        this(config, jwtSecret, startupNotes, database, embeddedDatabase, PluginHost.of(config, List.of()));
-    }
-
     Engine(HeraldConfig config, String jwtSecret, List<String> startupNotes, Database database, AutoCloseable embeddedDatabase, PluginHost plugins) {
         this.config = config;
         this.verifier = new JwtVerifier(new AuthSettings(jwtSecret.getBytes(StandardCharsets.UTF_8), config.jwtJwksUrl(),
@@ -101,6 +95,7 @@ public final class Engine implements AutoCloseable {
         List<dev.herald.api.policy.RowPolicy> rowPolicies = new java.util.ArrayList<>(policies.rowPolicies());
         rowPolicies.addAll(plugins.rowPolicies());
         this.channelAuthorizer = new ChannelAuthorizer(channelPolicies);
+        this.channelAccess = new ChannelAccess(channelAuthorizer);
         this.rowAuthorizer = new RowAuthorizer(rowPolicies);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "herald-timers");
@@ -238,7 +233,7 @@ public final class Engine implements AutoCloseable {
         message.set("payload", payload);
         message.put("event", event);
         message.put("type", "broadcast");
-        limits.eventsOverLimit(1 + publishBroadcast(key, message, null, null));
+        limits.countEvents(1 + publishBroadcast(key, message, null, null));
     }
 
     /** The postgres_changes feature, or null when change capture is disabled. */
@@ -253,6 +248,8 @@ public final class Engine implements AutoCloseable {
     public JwtVerifier verifier() { return verifier; }
     /** Decides joins and writes on private channels. */
     public ChannelAuthorizer channelAuthorizer() { return channelAuthorizer; }
+    /** The private-channel check every path uses. */
+    ChannelAccess channelAccess() { return channelAccess; }
     /** In-engine row policies for postgres_changes. */
     public RowAuthorizer rowAuthorizer() { return rowAuthorizer; }
     /** The global limits; their settings can be replaced at runtime. */
@@ -351,7 +348,7 @@ public final class Engine implements AutoCloseable {
 
     /** Subscribes a resuming channel through the topic's current log (see {@link TopicLog#subscribe}). */
     void resumeBroadcast(Channel ch, String position, java.util.function.Consumer<TopicLog.Replay> deliverFirst) {
-        while (topicLog(ch.key()).subscribe(ch, position, deliverFirst) == null) Thread.onSpinWait();
+        while (!topicLog(ch.key()).subscribe(ch, position, deliverFirst)) Thread.onSpinWait();
     }
 
     /** The position of the newest broadcast on a topic, for join replies. */
@@ -436,17 +433,17 @@ public final class Engine implements AutoCloseable {
         return replayBudget;
     }
 
+    /** Whether a graceful shutdown has started (joins and new messages are refused). */
+    public boolean closing() {
+        return closing;
+    }
+
     /**
      * Publishes a broadcast on {@code key} with its stream position in the message ({@code meta.herald_pos} for
      * JSON, the binary metadata for user broadcasts), kept for resume.
      *
      * @return the number of channels it was handed to
      */
-    /** Whether a graceful shutdown has started (joins and new messages are refused). */
-    public boolean closing() {
-        return closing;
-    }
-
     int publishBroadcast(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         int handed = publishBroadcastUnrecorded(key, payload, user, except);
         if (!closing) {
@@ -533,20 +530,20 @@ public final class Engine implements AutoCloseable {
         message.put("event", event);
         message.put("type", "broadcast");
         if (id != null) message.putObject("meta").put("id", id);
-        limits.eventsOverLimit(1 + publishBroadcast(new TopicKey(isPrivate, name), message, null, null));
+        limits.countEvents(1 + publishBroadcast(new TopicKey(isPrivate, name), message, null, null));
         return true;
     }
 
     /** Publishes a user broadcast (single REST endpoint): kind 4 to vsn 2, JSON to vsn 1 unless binary. */
     public boolean broadcastUser(String name, boolean isPrivate, UserBroadcast broadcast, Principal sender) {
         if (isPrivate && !mayBroadcast(name, sender)) return false;
-        limits.eventsOverLimit(1 + publishBroadcast(new TopicKey(isPrivate, name), null, broadcast, null));
+        limits.countEvents(1 + publishBroadcast(new TopicKey(isPrivate, name), null, broadcast, null));
         return true;
     }
 
     /** Whether {@code sender} may broadcast on the private topic {@code name}; a refusal is counted. */
     public boolean mayBroadcast(String name, Principal sender) {
-        if (sender != null && channelAuthorizer.allowed(ChannelAction.BROADCAST_WRITE, name, sender)) return true;
+        if (channelAccess.allowed(ChannelAction.BROADCAST_WRITE, name, sender)) return true;
         metrics.drop(ErrorCode.BROADCAST_WRITE_DENIED);
         return false;
     }
@@ -593,8 +590,8 @@ public final class Engine implements AutoCloseable {
 
     // ---- admin --------------------------------------------------------------------------------------------------
 
-    private final dev.herald.runtime.admin.ChannelActivity activity =
-            new dev.herald.runtime.admin.ChannelActivity(System::currentTimeMillis, k -> broker.subscribers(k) > 0);
+    private final ChannelActivity<TopicKey> activity =
+            new ChannelActivity<>(System::currentTimeMillis, k -> broker.subscribers(k) > 0);
     private volatile dev.herald.runtime.admin.AdminAccess adminAccess =
             dev.herald.runtime.admin.AdminAccess.disabled("the admin API is not set up for this engine");
     private volatile dev.herald.runtime.admin.LimitStore limitStore;
@@ -605,7 +602,7 @@ public final class Engine implements AutoCloseable {
     public dev.herald.runtime.admin.LoginThrottle loginThrottle() { return loginThrottle; }
 
     /** Per-topic activity (rates, latency, drops) for the admin API. */
-    public dev.herald.runtime.admin.ChannelActivity activity() { return activity; }
+    public ChannelActivity<TopicKey> activity() { return activity; }
 
     /** Who may use the admin API. */
     public dev.herald.runtime.admin.AdminAccess adminAccess() { return adminAccess; }

@@ -42,12 +42,10 @@ final class OutboundQueue {
         this.listener = listener;
     }
 
-    /** Queues a frame; {@code false} when the queue is full (the caller disconnects) or already closed. */
-    boolean offer(Frame frame) {
-        return offer(frame, null);
-    }
-
-    /** Queues a frame with a tag handed back to {@link Listener#sent(Frame, Object)} once it is written. */
+    /**
+     * Queues a frame with a tag (may be null) handed back to {@link Listener#sent(Frame, Object)} once it is written;
+     * {@code false} when the queue is full (the caller disconnects) or already closed.
+     */
     boolean offer(Frame frame, Object tag) {
         synchronized (this) {
             if (closed) return false;

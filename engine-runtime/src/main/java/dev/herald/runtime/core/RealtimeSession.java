@@ -1,5 +1,6 @@
 package dev.herald.runtime.core;
 
+import dev.herald.runtime.metrics.ChannelStats;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,7 +13,6 @@ import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.plugin.PluginChannels;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.api.policy.ChannelAction;
-import dev.herald.api.policy.Principal;
 import dev.herald.runtime.protocol.Codec;
 import dev.herald.runtime.protocol.Frame;
 import dev.herald.runtime.protocol.InboundMessage;
@@ -30,7 +30,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +48,7 @@ public final class RealtimeSession {
     private static final Logger LOG = LoggerFactory.getLogger(RealtimeSession.class);
     static final String PHOENIX = "phoenix";
     /** Start of the expiry notice text (a Herald addition; status ok, so clients treat it as information). */
-    public static final String TOKEN_EXPIRES_SOON = "Token expires in ";
+    public static final String TOKEN_EXPIRES_SOON = SystemMessages.TOKEN_EXPIRES_SOON;
 
     private final Engine engine;
     private final Connection connection;
@@ -56,9 +59,10 @@ public final class RealtimeSession {
     private volatile long lastReceivedNanos = System.nanoTime();
     private volatile boolean closed;
     /** Set once the server decided to drop this connection; later writes and drops are not counted again. */
-    private final java.util.concurrent.atomic.AtomicBoolean disconnecting = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean disconnecting = new AtomicBoolean();
     /** Whether this connection counts as a user (it has at least one joined channel); guarded by the session lock. */
     private boolean countedAsUser;
+    private final long openedAtMs = System.currentTimeMillis();
 
     RealtimeSession(Engine engine, Connection connection, ProtocolVersion version, Claims connectClaims) {
         this.engine = engine;
@@ -249,10 +253,10 @@ public final class RealtimeSession {
         boolean presenceRead = true;
         if (join.isPrivate()) {
             // Default deny: a private topic needs a policy that grants read (broadcast or, with presence, presence).
-            Principal principal = Principals.of(claims);
-            broadcastRead = engine.channelAuthorizer().allowed(ChannelAction.READ, name, principal);
-            presenceRead = join.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, name, principal);
-            if (!broadcastRead && !presenceRead) {
+            ChannelAccess.ReadRights rights = engine.channelAccess().readRights(name, claims, join.presenceEnabled());
+            broadcastRead = rights.broadcast();
+            presenceRead = rights.presence();
+            if (!rights.any()) {
                 engine.metrics().drop(ErrorCode.UNAUTHORIZED_CHANNEL, name);
                 engine.activity().dropIfKnown(new TopicKey(true, name), ErrorCode.UNAUTHORIZED_CHANNEL);
                 replyError(m, ErrorCode.UNAUTHORIZED_CHANNEL.reason(name));
@@ -315,15 +319,7 @@ public final class RealtimeSession {
 
     /** Pushes a recovery notice; thread-safe, so the change feed can send it right after its replay. */
     public void pushRecovery(Channel ch, String stream, boolean recovered, int count) {
-        ObjectNode system = Json.object();
-        system.put("extension", "system");
-        system.put("status", "ok");
-        system.put("message", recovered ? "Recovered " + count + " messages"
-                : "Could not recover: the position is outside the retention window; refetch the current state");
-        system.put("channel", ch.subTopic());
-        system.put("recovered", recovered);
-        system.put("stream", stream);
-        push(ch, "system", null, system);
+        push(ch, "system", null, SystemMessages.recovery(ch.subTopic(), stream, recovered, count));
     }
 
     private void replyJoined(Channel ch, InboundMessage m) {
@@ -346,7 +342,7 @@ public final class RealtimeSession {
         }
         if (error != null || result == null) {
             teardown(ch);
-            replyError(m, error instanceof java.util.concurrent.TimeoutException
+            replyError(m, error instanceof TimeoutException
                     ? ErrorCode.POSTGRES_SUBSCRIBE_TIMEOUT.reason() : ErrorCode.POSTGRES_SUBSCRIBE_REFUSED.reason(String.valueOf(error)));
             return;
         }
@@ -392,12 +388,7 @@ public final class RealtimeSession {
     }
 
     private void pushPostgresSystem(Channel ch, boolean ok, String message) {
-        ObjectNode system = Json.object();
-        system.put("extension", "postgres_changes");
-        system.put("status", ok ? "ok" : "error");
-        system.put("message", message);
-        system.put("channel", ch.subTopic());
-        push(ch, "system", null, system);
+        push(ch, "system", null, SystemMessages.postgresChanges(ch.subTopic(), ok, message));
     }
 
     private void refuseJoin(InboundMessage m, ErrorCode code) {
@@ -423,12 +414,7 @@ public final class RealtimeSession {
 
     /** Ends a channel with a reason the client sees: a {@code system} error, then {@code phx_close}. */
     void shutdown(Channel ch, String message) {
-        ObjectNode system = Json.object();
-        system.put("extension", "system");
-        system.put("status", "error");
-        system.put("message", message);
-        system.put("channel", ch.subTopic());
-        push(ch, "system", null, system);
+        push(ch, "system", null, SystemMessages.channelError(ch.subTopic(), message));
         push(ch, "phx_close", ch.joinRef(), Json.object());
         teardown(ch);
     }
@@ -471,12 +457,7 @@ public final class RealtimeSession {
     private synchronized void noticeExpiry(Channel ch, Claims scheduledFor) {
         if (closed || channels.get(ch.topic()) != ch || ch.claims() != scheduledFor) return;
         long left = Math.max(0, scheduledFor.exp() - engine.verifier().clock().millis() / 1000);
-        ObjectNode system = Json.object();
-        system.put("extension", "system");
-        system.put("status", "ok");
-        system.put("message", TOKEN_EXPIRES_SOON + left + " seconds; send a fresh access_token to stay subscribed");
-        system.put("channel", ch.subTopic());
-        push(ch, "system", null, system);
+        push(ch, "system", null, SystemMessages.tokenExpiresSoon(ch.subTopic(), left));
     }
 
     private synchronized void expire(Channel ch, Claims scheduledFor) {
@@ -494,7 +475,7 @@ public final class RealtimeSession {
             return;
         }
         if (ch.isPrivate()) {
-            if (ch.broadcastWrite() == null) ch.broadcastWrite(engine.channelAuthorizer().allowed(ChannelAction.BROADCAST_WRITE, ch.subTopic(), Principals.of(ch.claims())));
+            if (ch.broadcastWrite() == null) ch.broadcastWrite(engine.channelAccess().allowed(ChannelAction.BROADCAST_WRITE, ch.subTopic(), ch.claims()));
             if (!ch.broadcastWrite()) {
                 // Silently dropped, no reply even with ack (the client's ack times out), as on Supabase.
                 dropOn(ch, ErrorCode.BROADCAST_WRITE_DENIED);
@@ -530,14 +511,15 @@ public final class RealtimeSession {
                     status("error", Json.NODES.textNode(ErrorCode.PAYLOAD_SIZE_EXCEEDED.reason()))));
             return;
         }
-        if (engine.limits().eventsOverLimit(1)) {
+        engine.limits().countEvents(1);
+        if (engine.limits().eventsOverLimit()) {
             // Herald stops the sender, not every receiver as the reference server does.
             dropOn(ch, ErrorCode.EVENTS_RATE_LIMIT);
             shutdown(ch, ErrorCode.EVENTS_RATE_LIMIT.message());
             return;
         }
         int delivered = engine.publishBroadcast(ch.key(), jsonPayload, user, ch.self() ? null : ch);
-        engine.limits().eventsOverLimit(delivered);
+        engine.limits().countEvents(delivered);
         if (ch.ack()) reply(m, "ok", Json.object());
     }
 
@@ -592,10 +574,10 @@ public final class RealtimeSession {
                 }
                 if (ch.isPrivate()) {
                     if (ch.presenceWrite() == null) {
-                        Principal principal = Principals.of(ch.claims());
-                        ch.presenceWrite(engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_WRITE, ch.subTopic(), principal));
+                        ChannelAccess access = engine.channelAccess();
+                        ch.presenceWrite(access.allowed(ChannelAction.PRESENCE_WRITE, ch.subTopic(), ch.claims()));
                         if (!ch.presenceEnabled()) {
-                            ch.readRights(ch.broadcastRead(), engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), principal));
+                            ch.readRights(ch.broadcastRead(), access.allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), ch.claims()));
                         }
                     }
                     if (!ch.presenceWrite()) {
@@ -622,7 +604,8 @@ public final class RealtimeSession {
         int delivered = engine.broker().publish(ch.key(), Outbound.push(ch.topic(), "presence_diff", diff.payload()), null, true);
         ch.stats().published();
         engine.metrics().published();
-        if (engine.limits().presenceOverLimit(1 + delivered) && channels.get(ch.topic()) == ch) {
+        engine.limits().countPresenceEvents(1 + delivered);
+        if (engine.limits().presenceOverLimit() && channels.get(ch.topic()) == ch) {
             dropOn(ch, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT);
             shutdown(ch, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT.message());
         }
@@ -638,15 +621,13 @@ public final class RealtimeSession {
         try {
             Claims claims = engine.verifier().verify(token);
             if (ch.isPrivate()) {
-                Principal principal = Principals.of(claims);
-                boolean read = engine.channelAuthorizer().allowed(ChannelAction.READ, ch.subTopic(), principal);
-                boolean presenceRead = ch.presenceEnabled() && engine.channelAuthorizer().allowed(ChannelAction.PRESENCE_READ, ch.subTopic(), principal);
-                if (!read && !presenceRead) {
+                ChannelAccess.ReadRights rights = engine.channelAccess().readRights(ch.subTopic(), claims, ch.presenceEnabled());
+                if (!rights.any()) {
                     dropOn(ch, ErrorCode.READ_PERMISSION_REVOKED);
                     shutdown(ch, ErrorCode.READ_PERMISSION_REVOKED.message(ch.subTopic()));
                     return;
                 }
-                ch.readRights(read, presenceRead);
+                ch.readRights(rights.broadcast(), rights.presence());
                 ch.broadcastWrite(null);
                 ch.presenceWrite(null);
             }
@@ -673,7 +654,7 @@ public final class RealtimeSession {
 
     /** A fanned-out message for {@code ch}: as {@link #deliver(Outbound)}, also recorded in the topic's activity. */
     void deliver(Outbound message, Channel ch) {
-        dev.herald.runtime.admin.ChannelStats stats = ch.stats();
+        ChannelStats stats = ch.stats();
         Frame frame = message.frameFor(codec.version());
         if (frame == null) {
             ErrorCode code = codec.version() == ProtocolVersion.V1 ? ErrorCode.BINARY_NOT_DELIVERABLE : ErrorCode.FRAME_NOT_ENCODABLE;
@@ -686,7 +667,7 @@ public final class RealtimeSession {
     }
 
     /** What a queued fan-out frame carries to its write completion: whose latency it measures, and since when. */
-    private record Queued(dev.herald.runtime.admin.ChannelStats stats, long atNanos) {
+    private record Queued(ChannelStats stats, long atNanos) {
     }
 
     private void send(Frame frame) {
@@ -738,7 +719,7 @@ public final class RealtimeSession {
         // Closed from the timer thread: the caller may hold a topic lock, and a container may call onClose inline.
         try {
             engine.scheduler().execute(() -> connection.close(closeCode, closeReason));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             connection.close(closeCode, closeReason); // engine shutting down
         }
     }
@@ -786,12 +767,7 @@ public final class RealtimeSession {
     /** First step of a graceful drain: every joined channel is told the server is going away (protocol.md §1.5). */
     synchronized void announceDisconnect() {
         for (Channel ch : channels.values()) {
-            ObjectNode system = Json.object();
-            system.put("extension", "system");
-            system.put("status", "ok");
-            system.put("message", "Server requested disconnect");
-            system.put("channel", ch.subTopic());
-            push(ch, "system", null, system);
+            push(ch, "system", null, SystemMessages.serverDisconnect(ch.subTopic()));
         }
     }
 
@@ -824,8 +800,6 @@ public final class RealtimeSession {
     }
 
     // ---- admin --------------------------------------------------------------------------------------------------
-
-    private final long openedAtMs = System.currentTimeMillis();
 
     /** When the connection was accepted (epoch milliseconds). */
     public long openedAtMs() {
@@ -871,7 +845,7 @@ public final class RealtimeSession {
         }
         try {
             engine.scheduler().schedule(() -> closeWhenFlushed(deadlineMs), 20, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             connection.close(1000, "disconnected by an administrator"); // engine shutting down
         }
     }

@@ -2,8 +2,10 @@ package dev.herald.runtime.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.runtime.protocol.Outbound;
+import dev.herald.runtime.protocol.UserBroadcast;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
@@ -42,6 +44,10 @@ final class TopicLog {
     private int size;
     private long bytes;
 
+    /** Offsets skipped after a crash; more than a run can publish in one unflushed 20 ms batch. */
+    static final long CRASH_GAP = 1_000_000;
+    private final long incompleteUpTo;
+
     /** What the engine remembers of a retired log, so that the topic's next log can continue its stream. */
     record Tomb(TopicKey key, String epoch, long nextOffset) {
     }
@@ -74,9 +80,6 @@ final class TopicLog {
         this.incompleteUpTo = store != null && store.previousRunCrashed() ? nextOffset - 1 : 0;
     }
 
-    /** Offsets skipped after a crash; more than a run can publish in one unflushed 20 ms batch. */
-    static final long CRASH_GAP = 1_000_000;
-    private final long incompleteUpTo;
 
     /** The position text of an offset on this topic: {@code b:<epoch>:<offset>}. */
     String position(long offset) {
@@ -84,7 +87,7 @@ final class TopicLog {
     }
 
     /** A message built for its position, and the form the durable store keeps (JSON payload or user broadcast). */
-    record Built(Outbound message, JsonNode payload, dev.herald.runtime.protocol.UserBroadcast user) {
+    record Built(Outbound message, JsonNode payload, UserBroadcast user) {
     }
 
     /**
@@ -113,16 +116,18 @@ final class TopicLog {
 
     /**
      * Subscribes {@code channel} and returns what it missed after {@code position}; the caller delivers the replay
-     * before any live message can reach the channel, because publishing waits for this lock. Null on a retired log.
+     * before any live message can reach the channel, because publishing waits for this lock.
+     *
+     * @return false on a retired log (nothing was subscribed: fetch a fresh log and subscribe there)
      */
-    synchronized Replay subscribe(Channel channel, String position, java.util.function.Consumer<Replay> deliverFirst) {
-        if (retired) return null;
+    synchronized boolean subscribe(Channel channel, String position, Consumer<Replay> deliverFirst) {
+        if (retired) return false;
         lastUsedMs = System.currentTimeMillis();
         broker.subscribe(channel);
         Replay replay = replayAfter(position);
         // Replay and its notice go out before any live message: publishing waits for this lock.
         deliverFirst.accept(replay);
-        return replay;
+        return true;
     }
 
     /** The position of the newest message, or of "nothing yet" (offset 0); null on a retired log. */

@@ -80,12 +80,15 @@ public final class Limits {
         return max > 0 && rates.joins().perSecond() >= max;
     }
 
-    /** Counts broadcast events (sent and delivered); true when the events-per-second limit is exceeded. */
-    public boolean eventsOverLimit(long n) {
-        Rates r = rates;
-        r.events().add(n);
+    /** Counts broadcast events (sent and delivered) towards the events-per-second limit. */
+    public void countEvents(long n) {
+        rates.events().add(n);
+    }
+
+    /** Whether the events-per-second average is over the limit (after {@link #countEvents}). */
+    public boolean eventsOverLimit() {
         int max = settings.get().maxEventsPerSecond();
-        return max > 0 && r.events().perSecond() > max;
+        return max > 0 && rates.events().perSecond() > max;
     }
 
     /** Whether the events average is at or over the limit already (REST refusal before counting). */
@@ -104,12 +107,15 @@ public final class Limits {
         return rates.events().perSecond();
     }
 
-    /** Counts presence events (tracks and delivered diffs); true when over the limit. */
-    public boolean presenceOverLimit(long n) {
-        Rates r = rates;
-        r.presenceEvents().add(n);
+    /** Counts presence events (tracks and delivered diffs) towards the presence events limit. */
+    public void countPresenceEvents(long n) {
+        rates.presenceEvents().add(n);
+    }
+
+    /** Whether the presence events average is over the limit (after {@link #countPresenceEvents}). */
+    public boolean presenceOverLimit() {
         int max = settings.get().maxPresenceEventsPerSecond();
-        return max > 0 && r.presenceEvents().perSecond() > max;
+        return max > 0 && rates.presenceEvents().perSecond() > max;
     }
 
     /** Counts a REST request; true when the REST request rate is exceeded. */

@@ -289,11 +289,6 @@ public final class PluginHost {
         return ordered.stream().anyMatch(l -> l.tables != null || !l.factory.entityClasses().isEmpty());
     }
 
-    /** The first plugin that needs a database, for messages. */
-    public String firstNeedingDatabase() {
-        return ordered.stream().filter(l -> l.tables != null).map(Loaded::id).findFirst().orElse(null);
-    }
-
     /** Applies every plugin's migrations, in dependency order, each with its own history. */
     public void migrate(DataSource dataSource) {
         for (Loaded l : ordered) {

@@ -1,5 +1,7 @@
 package dev.herald.runtime.admin;
 
+import dev.herald.runtime.metrics.ChannelActivity;
+import dev.herald.runtime.metrics.ChannelStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.api.ErrorCode;
-import dev.herald.runtime.admin.ChannelStats;
+import dev.herald.runtime.metrics.ChannelStats;
 import dev.herald.runtime.auth.Tokens;
 import java.util.List;
 import java.util.Map;

@@ -232,7 +232,7 @@ class MemoryBoundsTest {
         }
         waitUntil(() -> engine.topicLogCount() == 0, 5_000, "topic logs retired");
         assertEquals(0, engine.replayBudget().count());
-        waitUntil(() -> engine.activity().snapshot().size() <= dev.herald.runtime.admin.ChannelActivity.MAX_UNSUBSCRIBED, 3_000,
+        waitUntil(() -> engine.activity().snapshot().size() <= dev.herald.runtime.metrics.ChannelActivity.MAX_UNSUBSCRIBED, 3_000,
                 "console records capped");
     }
 }

@@ -1,10 +1,14 @@
-package dev.herald.runtime.admin;
+package dev.herald.runtime.metrics;
 
 import dev.herald.api.ErrorCode;
-import dev.herald.runtime.core.TopicKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The {@link ChannelStats} of every topic that had activity recently. Topics nobody is subscribed to are forgotten
@@ -12,28 +16,28 @@ import java.util.function.LongSupplier;
  * published to once (REST broadcasts to ever new names) cannot pile up, at most once a minute when a new topic
  * appears. Thread-safe.
  */
-public final class ChannelActivity {
+public final class ChannelActivity<K> {
     public static final long FORGET_AFTER_MS = 5 * 60_000;
 
-    private final ConcurrentHashMap<TopicKey, ChannelStats> topics = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, ChannelStats> topics = new ConcurrentHashMap<>();
     private static final long SWEEP_EVERY_MS = 60_000;
 
     private final LongSupplier clockMs;
-    private final java.util.function.Predicate<TopicKey> subscribed;
-    private final java.util.concurrent.atomic.AtomicLong lastSweepMs = new java.util.concurrent.atomic.AtomicLong();
+    private final Predicate<K> subscribed;
+    private final AtomicLong lastSweepMs = new AtomicLong();
 
     public ChannelActivity(LongSupplier clockMs) {
         this(clockMs, k -> false);
     }
 
     /** @param subscribed whether a topic has subscribers (those are never forgotten) */
-    public ChannelActivity(LongSupplier clockMs, java.util.function.Predicate<TopicKey> subscribed) {
+    public ChannelActivity(LongSupplier clockMs, Predicate<K> subscribed) {
         this.clockMs = clockMs;
         this.subscribed = subscribed;
         this.lastSweepMs.set(clockMs.getAsLong());
     }
 
-    public ChannelStats of(TopicKey key) {
+    public ChannelStats of(K key) {
         ChannelStats s = topics.get(key);
         if (s != null) return s;
         long now = clockMs.getAsLong();
@@ -45,21 +49,21 @@ public final class ChannelActivity {
     }
 
     /** The stats of a topic, or null when it has none. */
-    public ChannelStats peek(TopicKey key) {
+    public ChannelStats peek(K key) {
         return topics.get(key);
     }
 
-    public void published(TopicKey key, int handedOut) {
+    public void published(K key, int handedOut) {
         ChannelStats s = of(key);
         s.published();
         s.handedOut(handedOut);
     }
 
-    public void drop(TopicKey key, ErrorCode reason) {
+    public void drop(K key, ErrorCode reason) {
         of(key).drop(reason);
     }
 
-    public Map<TopicKey, ChannelStats> snapshot() {
+    public Map<K, ChannelStats> snapshot() {
         return Map.copyOf(topics);
     }
 
@@ -75,8 +79,8 @@ public final class ChannelActivity {
         lastSweepMs.set(now);
         topics.entrySet().removeIf(e -> now - e.getValue().lastActivityMs() > FORGET_AFTER_MS && !subscribed.test(e.getKey()));
         if (topics.size() <= MAX_UNSUBSCRIBED) return;
-        java.util.List<Map.Entry<TopicKey, ChannelStats>> idle = new java.util.ArrayList<>();
-        for (Map.Entry<TopicKey, ChannelStats> e : topics.entrySet()) if (!subscribed.test(e.getKey())) idle.add(e);
+        List<Map.Entry<K, ChannelStats>> idle = new ArrayList<>();
+        for (Map.Entry<K, ChannelStats> e : topics.entrySet()) if (!subscribed.test(e.getKey())) idle.add(e);
         if (idle.size() <= MAX_UNSUBSCRIBED) return;
         idle.sort(java.util.Comparator.comparingLong(e -> e.getValue().lastActivityMs()));
         for (int i = 0; i < idle.size() - MAX_UNSUBSCRIBED; i++) topics.remove(idle.get(i).getKey(), idle.get(i).getValue());
@@ -86,13 +90,13 @@ public final class ChannelActivity {
      * Counts a drop on a topic only when it already has a record: a refusal (an unauthorised join of any name) must
      * not create console state.
      */
-    public void dropIfKnown(TopicKey key, ErrorCode reason) {
+    public void dropIfKnown(K key, ErrorCode reason) {
         ChannelStats s = topics.get(key);
         if (s != null) s.drop(reason);
     }
 
     /** Forgets topics idle for longer than {@link #FORGET_AFTER_MS} that {@code active} does not hold. */
-    public void forgetIdle(java.util.Set<TopicKey> active) {
+    public void forgetIdle(Set<K> active) {
         long now = clockMs.getAsLong();
         topics.entrySet().removeIf(e -> !active.contains(e.getKey()) && now - e.getValue().lastActivityMs() > FORGET_AFTER_MS);
     }

@@ -1,6 +1,7 @@
-package dev.herald.runtime.admin;
+package dev.herald.runtime.metrics;
 
 import dev.herald.api.ErrorCode;
+import dev.herald.runtime.admin.HealthRules;
 import dev.herald.runtime.limits.RollingRate;
 import java.util.EnumMap;
 import java.util.Map;
