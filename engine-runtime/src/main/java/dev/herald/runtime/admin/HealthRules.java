@@ -3,9 +3,7 @@ package dev.herald.runtime.admin;
 import dev.herald.runtime.metrics.ChannelStats;
 import dev.herald.api.ErrorCode;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The health of a channel as the admin console shows it (documented in docs/operations.md, "Channel health").
@@ -24,9 +22,6 @@ public final class HealthRules {
     public static final double DEGRADED_P99_MS = 250;
     public static final double FAILING_P99_MS = 1_000;
 
-    private static final Set<ErrorCode> SEVERE = EnumSet.of(ErrorCode.EVENTS_RATE_LIMIT, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT,
-            ErrorCode.CLIENT_PRESENCE_RATE_LIMIT, ErrorCode.SLOW_CONSUMER, ErrorCode.POSTGRES_BINDING_FAILED);
-
     /** A status with the reasons that decided it (empty when ok). */
     public record Health(String status, List<String> reasons) {
     }
@@ -36,7 +31,7 @@ public final class HealthRules {
 
     /** Drops that end a channel or a connection against the client's will. */
     public static boolean severe(ErrorCode code) {
-        return SEVERE.contains(code);
+        return ChannelStats.severe(code);
     }
 
     /**

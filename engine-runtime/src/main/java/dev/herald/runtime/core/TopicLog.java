@@ -80,7 +80,6 @@ final class TopicLog {
         this.incompleteUpTo = store != null && store.previousRunCrashed() ? nextOffset - 1 : 0;
     }
 
-
     /** The position text of an offset on this topic: {@code b:<epoch>:<offset>}. */
     String position(long offset) {
         return "b:" + epoch + ":" + offset;

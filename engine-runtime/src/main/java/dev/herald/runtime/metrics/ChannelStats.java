@@ -1,10 +1,11 @@
 package dev.herald.runtime.metrics;
 
 import dev.herald.api.ErrorCode;
-import dev.herald.runtime.admin.HealthRules;
 import dev.herald.runtime.limits.RollingRate;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -21,6 +22,9 @@ public final class ChannelStats {
     static final long RATE_WINDOW_MS = 5_000;
     /** Drops within this window count towards the health status. */
     static final long RECENT_DROPS_WINDOW_MS = 60_000;
+    /** Drops that end a channel or a connection against the client's will; they count towards a failing status. */
+    private static final Set<ErrorCode> SEVERE = EnumSet.of(ErrorCode.EVENTS_RATE_LIMIT, ErrorCode.PRESENCE_EVENTS_RATE_LIMIT,
+            ErrorCode.CLIENT_PRESENCE_RATE_LIMIT, ErrorCode.SLOW_CONSUMER, ErrorCode.POSTGRES_BINDING_FAILED);
     /** Latency buckets: upper bounds in microseconds, doubling from 50 µs to ~26 s; the last one is open. */
     private static final long[] BOUNDS_US = new long[20];
 
@@ -80,8 +84,13 @@ public final class ChannelStats {
     public void drop(ErrorCode reason) {
         drops.computeIfAbsent(reason, r -> new LongAdder()).increment();
         recentDrops.add(1);
-        if (HealthRules.severe(reason)) recentSevereDrops.add(1);
+        if (severe(reason)) recentSevereDrops.add(1);
         touch();
+    }
+
+    /** Whether a drop for {@code code} ended a channel or a connection against the client's will. */
+    public static boolean severe(ErrorCode code) {
+        return SEVERE.contains(code);
     }
 
     void touch() {
