@@ -70,6 +70,20 @@ class ArchitectureTest {
         slices().matching(RUNTIME + ".(*)..").should().beFreeOfCycles().check(runtime);
     }
 
+    /**
+     * The Jakarta EE web APIs stay at the edge: JAX-RS in web and admin (REST layers) and in plugin, whose context hands
+     * plugins a JAX-RS 401 for their own resources; WebSocket and servlet in web only.
+     */
+    @Test
+    void webApisStayAtTheEdge() {
+        noClasses().that().resideOutsideOfPackages(RUNTIME + ".web..", RUNTIME + ".admin..", RUNTIME + ".plugin..")
+                .should().dependOnClassesThat().resideInAPackage("jakarta.ws.rs..")
+                .check(runtime);
+        noClasses().that().resideOutsideOfPackage(RUNTIME + ".web..")
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.websocket..", "jakarta.servlet..")
+                .check(runtime);
+    }
+
     @Test
     void engineApiNeverUsesTheRuntime() {
         JavaClasses api = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

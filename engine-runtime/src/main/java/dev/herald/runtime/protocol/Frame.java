@@ -2,6 +2,7 @@ package dev.herald.runtime.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * An encoded outgoing WebSocket frame: text or binary. Immutable; one instance is shared by every connection it is
@@ -76,8 +77,8 @@ public final class Frame {
 
     /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
     private volatile int holders;
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Frame> HOLDERS =
-            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
+    private static final AtomicIntegerFieldUpdater<Frame> HOLDERS =
+            AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
 
     /** A queue takes this frame; true when it is the first current holder (the frame's bytes start to count). */
     public boolean retain() {
