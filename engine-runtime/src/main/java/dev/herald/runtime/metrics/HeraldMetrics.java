@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class HeraldMetrics {
+    private static final Logger DROP_LOG = LoggerFactory.getLogger("dev.herald.drops");
+    /** At most one drop log line per reason and second; the line says how many it stands for. */
+    private static final long DROP_LOG_INTERVAL_MS = 1_000;
+    private static final Object[] NO_ARGS = {};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger joinedChannels = new AtomicInteger();
@@ -33,6 +38,14 @@ public final class HeraldMetrics {
     private final Counter messagesOut;
     private final Counter bytesOut;
     private final Map<ErrorCode, Counter> drops = new EnumMap<>(ErrorCode.class);
+    private final AtomicLongArray dropLoggedAt = new AtomicLongArray(ErrorCode.values().length);
+    private final AtomicLongArray dropsUnlogged = new AtomicLongArray(ErrorCode.values().length);
+    // Registered by operations(): the meters added with the admin console.
+    private volatile Counter joins;
+    private volatile Counter bytesIn;
+    private volatile Counter published;
+    private volatile Counter adminDisconnects;
+    private volatile Timer deliveryLatency;
 
     public HeraldMetrics() {
         Gauge.builder("herald.connections", connections, AtomicInteger::get)
@@ -73,8 +86,6 @@ public final class HeraldMetrics {
         logDrop(reason, args);
     }
 
-    private static final Object[] NO_ARGS = {};
-
     public int connections() { return connections.get(); }
     public int joinedChannels() { return joinedChannels.get(); }
     public double drops(ErrorCode reason) { return drops.get(reason).count(); }
@@ -83,19 +94,6 @@ public final class HeraldMetrics {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() { return registry.scrape(); }
-
-    // ---- operations catalogue (admin issue) ----------------------------------------------------------------------
-
-    private static final Logger DROP_LOG = LoggerFactory.getLogger("dev.herald.drops");
-    /** At most one drop log line per reason and second; the line says how many it stands for. */
-    private static final long DROP_LOG_INTERVAL_MS = 1_000;
-    private final AtomicLongArray dropLoggedAt = new AtomicLongArray(ErrorCode.values().length);
-    private final AtomicLongArray dropsUnlogged = new AtomicLongArray(ErrorCode.values().length);
-    private volatile Counter joins;
-    private volatile Counter bytesIn;
-    private volatile Counter published;
-    private volatile Counter adminDisconnects;
-    private volatile Timer deliveryLatency;
 
     private Counter joins() {
         Counter c = joins;

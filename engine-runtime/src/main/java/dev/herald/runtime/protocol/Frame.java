@@ -9,11 +9,16 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * sent to (binary content is handed out as read-only duplicates).
  */
 public final class Frame {
+    private static final AtomicIntegerFieldUpdater<Frame> HOLDERS =
+            AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
+
     private final String text;
     private final byte[] binary;
     private final int size;
     /** The complete server-to-client WebSocket frame (header + payload), built on first use and then shared. */
     private volatile byte[] wire;
+    /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
+    private volatile int holders;
 
     private Frame(String text, byte[] binary) {
         this.text = text;
@@ -74,11 +79,6 @@ public final class Frame {
         }
         return ByteBuffer.wrap(w).asReadOnlyBuffer();
     }
-
-    /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
-    private volatile int holders;
-    private static final AtomicIntegerFieldUpdater<Frame> HOLDERS =
-            AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
 
     /** A queue takes this frame; true when it is the first current holder (the frame's bytes start to count). */
     public boolean retain() {
