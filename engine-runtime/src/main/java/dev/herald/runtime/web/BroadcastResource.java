@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The REST broadcast API (protocol.md §4.4, §4.5), mounted under the gateway path and the bare path by the two
+ * The REST broadcast API (docs/wire-protocol.md, REST broadcast), mounted under the gateway path and the bare path by the two
  * subclasses. Public messages are published to WebSocket subscribers; private ones need an access policy.
  */
 public abstract class BroadcastResource {

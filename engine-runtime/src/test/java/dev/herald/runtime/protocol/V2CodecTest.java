@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class V2CodecTest {
     private final V2Codec codec = V2Codec.INSTANCE;
 
-    /** protocol.md §1.3 worked example: send({event:'cursor', payload:{x:1}}) on realtime:room1, join_ref 1, ref 2. */
+    /** The worked example of docs/wire-protocol.md, Frames: send({event:'cursor', payload:{x:1}}) on realtime:room1, join_ref 1, ref 2. */
     static byte[] workedKind3() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(HexFormat.of().parseHex("0301010e060001"));
