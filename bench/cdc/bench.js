@@ -342,7 +342,7 @@ function markdown(meta) {
     L.push('**Joins** (open socket → join reply → `Subscribed to PostgreSQL`, 20 in flight per process): ' + meta.joins.map((j) => `${j.what}: ${fmt(j.connected)} ok, ${fmt(j.failed)} failed in ${j.wallS.toFixed(1)} s (p50 ${j.join.p50} / p99 ${j.join.p99} / max ${j.join.max} ms)${j.fails.length ? ` — ${j.fails.join('; ')}` : ''}`).join('; ') + '.');
     L.push('');
   }
-  L.push('**Floor** (not measured here): PostgreSQL logical decoding alone reaches a client 0.6 ms (p50) / 3.1 ms (p99) after commit at 1,000 tx/s on this kind of machine, which commits ~5.4k single-row transactions/s (from shared/testing.md).');
+  L.push('**Floor** (not measured here): PostgreSQL logical decoding alone reaches a client 0.6 ms (p50) / 3.1 ms (p99) after commit at 1,000 tx/s on this kind of machine, which commits ~5.4k single-row transactions/s (a reference figure measured on this machine before Herald was built).');
   L.push('');
   const closes = {};
   for (const r of records) for (const [k, v] of Object.entries(r.close_codes || {})) closes[k] = (closes[k] || 0) + v;

@@ -52,7 +52,7 @@ test('handshake: missing role / missing exp → 401 "Fields `role` and `exp` are
   await expectRefusal(await h.tokens.missingExp(ctx.server.secret), 401, 'Fields `role` and `exp` are required in JWT')
 })
 
-test('handshake: refusal carries Content-Type application/json (protocol.md §1.2)', async () => {
+test('handshake: refusal carries Content-Type application/json (docs/wire-protocol.md, Handshake)', async () => {
   const r = await h.tryUpgrade(wsUrl(`?apikey=garbage&vsn=2.0.0`))
   assert.equal(r.status, 401)
   assert.match(String(r.headers['content-type'] || '(none)'), /^application\/json/, 'content-type of the 401 refusal')
@@ -87,7 +87,7 @@ test('realtime-js with bad / expired / wrongly signed tokens never opens and kee
   }
 })
 
-test('join-time token errors (access_token in join payload) reply error with the protocol.md §6.2 reasons', async () => {
+test('join-time token errors (access_token in join payload) reply error with the reasons of docs/wire-protocol.md, Tokens', async () => {
   const c = await h.rawClient(ctx, { vsn: '2.0.0' })
   const cases = [
     ['expired', await h.tokens.expired(ctx.server.secret), /^InvalidJWTToken: Token has expired \d+ seconds ago$/],

@@ -230,7 +230,7 @@ for (const vsn of ['2.0.0', '1.0.0']) {
   })
 }
 
-test('[vsn 2.0.0] kind-3 binary push (protocol.md worked example) → ack reply, kind-4 fan-out, v1 gets JSON', async () => {
+test('[vsn 2.0.0] kind-3 binary push (worked example of docs/wire-protocol.md, Frames) → ack reply, kind-4 fan-out, v1 gets JSON', async () => {
   const sender = await h.rawClient(ctx, { vsn: '2.0.0' })
   const sub2 = await h.rawClient(ctx, { vsn: '2.0.0' })
   const sub1 = await h.rawClient(ctx, { vsn: '1.0.0' })

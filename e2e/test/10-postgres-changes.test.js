@@ -1,5 +1,5 @@
 'use strict'
-// postgres_changes end to end (protocol.md §2.4, §2.6, §3): the real realtime-js 2.119.0 client subscribes,
+// postgres_changes end to end (docs/wire-protocol.md: Join reply, After the join, postgres_changes): the real realtime-js 2.119.0 client subscribes,
 // the test writes rows through its own `pg` connection to the server's embedded PostgreSQL, and checks what
 // the client's callbacks (and, where it matters, the raw frames) receive.
 // One server for the whole file (change capture on, embedded database on a free port).
@@ -127,7 +127,7 @@ test('INSERT, UPDATE, DELETE and * bindings on one table (vsn 2.0.0 and vsn 1.0.
   const updated = { id: 1, title: 'second', done: true, n: 10 }
   const expected = {
     INSERT: { table: 'items', eventType: 'INSERT', newRow: inserted, oldRow: {} },
-    // REPLICA IDENTITY DEFAULT: the old image holds the primary key only (§3.6)
+    // REPLICA IDENTITY DEFAULT: the old image holds the primary key only (docs/wire-protocol.md, Old images, TOAST and error rows)
     UPDATE: { table: 'items', eventType: 'UPDATE', newRow: updated, oldRow: { id: 1 } },
     DELETE: { table: 'items', eventType: 'DELETE', newRow: {}, oldRow: { id: 1 } },
   }
@@ -198,7 +198,7 @@ test('postgres_changes_options {wait:true}: SUBSCRIBED only once live; a row ins
     const p = await s.cols[0].waitFor(() => true, 8000, `row k=${s.k} inserted on SUBSCRIBED`)
     assert.equal(p.eventType, 'INSERT')
     assert.equal(p.new.k, s.k)
-    // frame order (§3.10): the join reply is held until live, then ok reply and the "Subscribed to PostgreSQL"
+    // frame order (docs/wire-protocol.md, Waiting for the subscription): the join reply is held until live, then ok reply and the "Subscribed to PostgreSQL"
     // system message are sent back to back (the system message is the next frame on the topic after the reply)
     const onTopic = frames.filter((m) => m.topic === s.ch.topic)
     const ri = onTopic.findIndex((m) => m.event === 'phx_reply' && m.payload && m.payload.response && m.payload.response.postgres_changes)
@@ -262,7 +262,7 @@ test('RLS-enabled table without a Herald row policy: PostgreSQL decides per user
 
 // Rows of public.f (REPLICA IDENTITY FULL). Each row is inserted, then updated to the values of another row,
 // then deleted; every filter channel sees all 18 changes and must get exactly those its filter matches
-// (INSERT/UPDATE: new image; DELETE: old image — §3.3), with SQL three-valued logic for NULLs.
+// (INSERT/UPDATE: new image; DELETE: old image — docs/wire-protocol.md, Which rows reach whom), with SQL three-valued logic for NULLs.
 const F_ROWS = [
   { id: 1, n: 1, t: 'apple', b: true, nt: null },
   { id: 2, n: 3, t: 'Apricot', b: false, nt: 'hello' },

@@ -1,5 +1,5 @@
 'use strict'
-// Adversarial security suite (protocol.md §2.3, §2.5, §2.8, §4.2, §5.2, §6, §7): every join error realtime-js
+// Adversarial security suite (docs/wire-protocol.md: Join checks, Join reply, Token refresh, Broadcast, Presence, Tokens, Private channels, Limits and error texts): every join error realtime-js
 // 2.119.0 can meet, private-channel rules from a policy file (default deny, silent write refusals, claim-bound topics),
 // zero cross-delivery between public and private channels of the same name, REST private sends, access_token refresh
 // outcomes, the expiry notice, JWKS key rotation (RS256 and ES256, served by a local HTTP server), and the token

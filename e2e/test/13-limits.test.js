@@ -1,5 +1,5 @@
 'use strict'
-// Limits (protocol.md §2.3 steps 5-7, §4.4/§4.5 rate limit, §5.2, §7.1-§7.4): each limit, set small through its
+// Limits (docs/wire-protocol.md: Join checks, REST broadcast, Presence, Limits and error texts): each limit, set small through its
 // HERALD_LIMITS_* variable with a short averaging window, triggers with its exact reason as realtime-js 2.119.0 (or
 // the wire) sees it, and recovers once the load stops and the window has passed. Last, HERALD_LIMITS_PROFILE=supabase
 // shows Supabase's defaults in behaviour (100 channels per client, 5 presence calls per 30 s).

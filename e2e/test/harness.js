@@ -629,7 +629,7 @@ function tryUpgrade(url, ms = 8000) {
 }
 
 // ---------------------------------------------------------------------------
-// binary frames (protocol.md §1.3)
+// binary frames (docs/wire-protocol.md, Frames)
 
 function u8len(buf, what) {
   if (buf.length > 255) throw new Error(`${what} longer than 255 bytes`)

@@ -1,6 +1,6 @@
 'use strict'
 // A local stand-in for the OpenAI Realtime service, the one external paid service the wire tests may replace
-// (design.md, Testing). It speaks that service's event protocol in both dialects, chosen per connection the way the
+// (e2e/README.md). It speaks that service's event protocol in both dialects, chosen per connection the way the
 // real service tells them apart: the `OpenAI-Beta: realtime=v1` header selects the beta dialect, no header the GA one.
 //
 //   WebSocket  /v1/realtime?model=…        session.created → session.update (validated strictly) → session.updated;

@@ -2,7 +2,7 @@ package dev.herald.api.policy;
 
 /**
  * What a principal wants to do on a private channel. The engine asks for each action at the moments Supabase Realtime
- * evaluates the matching RLS check on {@code realtime.messages} (protocol §6.3).
+ * evaluates the matching RLS check on {@code realtime.messages} (docs/wire-protocol.md, Private channels).
  */
 public enum ChannelAction {
     /** Join the channel and receive its broadcasts (Supabase: SELECT with {@code extension = 'broadcast'}). */

@@ -1,5 +1,6 @@
 package dev.herald.runtime.admin;
 
+import dev.herald.runtime.auth.SecretStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -107,7 +108,7 @@ public final class AdminAccess {
 
     /** The generated password of a development start: created once in the data directory, owner-only. */
     public static String loadOrCreatePassword(Path dataDir) {
-        return dev.herald.runtime.auth.SecretStore.loadOrCreate(dataDir, FILE_NAME, 18, 16, "the admin password");
+        return SecretStore.loadOrCreate(dataDir, FILE_NAME, 18, 16, "the admin password");
     }
 
     static byte[] sha256(String s) {

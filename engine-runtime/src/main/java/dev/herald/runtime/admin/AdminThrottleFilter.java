@@ -1,5 +1,6 @@
 package dev.herald.runtime.admin;
 
+import dev.herald.api.ErrorCode;
 import dev.herald.runtime.core.Engine;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -43,7 +44,7 @@ public class AdminThrottleFilter implements ContainerRequestFilter, ContainerRes
         if (!applies(request) || !engine.adminAccess().enabled()) return;
         long wait = engine.loginThrottle().waitMs(address(request));
         if (wait > 0) {
-            engine.metrics().drop(dev.herald.api.ErrorCode.ADMIN_LOGIN_THROTTLED);
+            engine.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
             request.abortWith(AdminResource.tooManyAttempts(wait));
             return;
         }

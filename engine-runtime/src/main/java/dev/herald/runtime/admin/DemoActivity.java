@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,10 +141,10 @@ public final class DemoActivity {
     /** A connection whose frames go nowhere; a close ends the session. */
     private static final class DemoConnection implements Connection {
         private final String id;
-        private final java.util.function.Supplier<RealtimeSession> session;
+        private final Supplier<RealtimeSession> session;
         private volatile boolean closed;
 
-        DemoConnection(String id, java.util.function.Supplier<RealtimeSession> session) {
+        DemoConnection(String id, Supplier<RealtimeSession> session) {
             this.id = id;
             this.session = session;
         }

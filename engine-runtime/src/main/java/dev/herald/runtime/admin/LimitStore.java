@@ -3,6 +3,7 @@ package dev.herald.runtime.admin;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.limits.LimitSettings;
 import dev.herald.runtime.limits.Limits;
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -175,7 +176,7 @@ public final class LimitStore {
 
     private static Long asWholeNumber(Object v) {
         if (v instanceof Integer || v instanceof Long || v instanceof Short) return ((Number) v).longValue();
-        if (v instanceof java.math.BigInteger b) return b.bitLength() < 63 ? b.longValue() : null;
+        if (v instanceof BigInteger b) return b.bitLength() < 63 ? b.longValue() : null;
         if (v instanceof Number n) {
             double d = n.doubleValue();
             return d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 9e15 ? (long) d : null;

@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Set;
 
@@ -87,7 +88,7 @@ final class JdkEdDsaVerifier implements JWSVerifier {
             verifier.initVerify(publicKey);
             verifier.update(signingInput);
             return verifier.verify(signature.decode());
-        } catch (java.security.SignatureException e) {
+        } catch (SignatureException e) {
             return false; // malformed signature bytes
         } catch (GeneralSecurityException e) {
             throw new JOSEException(jcaName + " verification unavailable: " + e.getMessage(), e);

@@ -18,6 +18,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.Resource;
 import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -106,8 +109,8 @@ final class JwksCache {
     static Source url(String url) {
         URL parsed;
         try {
-            parsed = java.net.URI.create(url).toURL();
-        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+            parsed = URI.create(url).toURL();
+        } catch (IllegalArgumentException | MalformedURLException e) {
             throw new IllegalArgumentException("JWKS URL '" + url + "' is not a valid URL", e);
         }
         DefaultResourceRetriever retriever =
@@ -133,7 +136,7 @@ final class JwksCache {
             @Override
             public JWKSet loadIfChanged() throws IOException, ParseException {
                 BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-                List<Object> version = java.util.Arrays.asList(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey());
+                List<Object> version = Arrays.asList(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey());
                 if (version.equals(lastVersion)) return null;
                 JWKSet set = JWKSet.load(file.toFile());
                 lastVersion = version;

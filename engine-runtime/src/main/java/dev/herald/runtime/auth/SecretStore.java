@@ -1,9 +1,9 @@
 package dev.herald.runtime.auth;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -13,10 +13,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.text.ParseException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -119,7 +120,7 @@ public final class SecretStore {
             // non-POSIX file system: the data directory's own protection applies
         }
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, dataDir.resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, dataDir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** A long-lived HS256 key for {@code role}, in the shape {@code supabase start} prints. */

@@ -7,9 +7,6 @@ import java.util.List;
  * A test checks that every key constant of {@link HeraldConfig} has an entry here. Immutable.
  */
 public final class ConfigCatalogue {
-    private ConfigCatalogue() {
-    }
-
     /**
      * One documented key.
      *
@@ -25,10 +22,6 @@ public final class ConfigCatalogue {
 
     /** Groups, in the order the reference shows them. */
     public record Group(String title, List<Entry> entries) {
-    }
-
-    private static Entry e(String key, String def, String help) {
-        return new Entry(key, def, help);
     }
 
     public static final List<Group> GROUPS = List.of(
@@ -95,4 +88,11 @@ public final class ConfigCatalogue {
                     e(HeraldConfig.ADMIN_LOGIN_THROTTLE_STEP_MS, "`100`", "Admin credential guessing is slowed per client address and overall: after 5 failures of an address (100 over all addresses) within 15 minutes, each further attempt is answered no earlier than this × k milliseconds after the previous one (k = failures beyond the free ones); logins queue, and HTTP Basic calls of a throttled address answer 429 (session-token calls are not throttled). `0` turns it off."),
                     e(HeraldConfig.ADMIN_LOGIN_THROTTLE_MAX_MS, "`10000`", "The longest of those delays."),
                     e(HeraldConfig.DEMO, "`false`", "Demo mode: four in-process clients join `demo-lobby`, `demo-orders` and `demo-chat`, track presence and broadcast about three messages a second, so the console shows live channels."))));
+
+    private ConfigCatalogue() {
+    }
+
+    private static Entry e(String key, String def, String help) {
+        return new Entry(key, def, help);
+    }
 }

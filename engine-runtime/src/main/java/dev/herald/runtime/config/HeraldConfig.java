@@ -2,12 +2,19 @@ package dev.herald.runtime.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Herald's settings. Each key {@code herald.a.b-c} can be given, highest precedence first, as the system property
@@ -36,7 +43,7 @@ public final class HeraldConfig {
     public static final String CONFIG_FILE = "herald.config-file";
     public static final String LOG_LIBRARY_LEVEL = "herald.log.library-level";
     /** The values {@link #LOG_LIBRARY_LEVEL} accepts, most verbose last. */
-    public static final java.util.List<String> LOG_LEVELS = java.util.List.of("error", "warn", "info", "debug", "trace");
+    public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
     public static final String DB_EMBEDDED_PORT = "herald.db.embedded-port";
     public static final String JWT_JWKS_URL = "herald.jwt.jwks-url";
     public static final String JWT_JWKS_FILE = "herald.jwt.jwks-file";
@@ -118,7 +125,7 @@ public final class HeraldConfig {
     private final boolean cdcEnabled;
     private final String cdcPublication;
     private final String cdcSlot;
-    private final java.util.List<String> cdcTables;
+    private final List<String> cdcTables;
     private final long cdcPollIntervalMs;
     private final long cdcOffsetFlushMs;
     private final Path pluginsDir;
@@ -144,7 +151,7 @@ public final class HeraldConfig {
         httpHost = s.string(HTTP_HOST, "127.0.0.1");
         httpPort = (int) s.integer(HTTP_PORT, 4000, 0, 65535);
         jwtSecret = s.string(JWT_SECRET, null);
-        if (jwtSecret != null && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+        if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < 32) {
             throw new ConfigException(s.describe(JWT_SECRET) + " must be at least 32 bytes long (HS256 needs a 256-bit key)");
         }
         jwtClockSkewSeconds = s.integer(JWT_CLOCK_SKEW_SECONDS, 0, 0, 3600);
@@ -202,7 +209,7 @@ public final class HeraldConfig {
         if (!limitsProfile.equals("herald") && !limitsProfile.equals("supabase")) {
             throw new ConfigException(s.describe(LIMITS_PROFILE) + ": '" + limitsProfile + "' is not herald or supabase");
         }
-        Map<String, Long> overrides = new java.util.LinkedHashMap<>();
+        Map<String, Long> overrides = new LinkedHashMap<>();
         for (String key : new String[] {LIMITS_MAX_CONCURRENT_USERS, LIMITS_MAX_JOINS_PER_SECOND, LIMITS_MAX_CHANNELS_PER_CLIENT,
                 LIMITS_MAX_EVENTS_PER_SECOND, LIMITS_MAX_PRESENCE_EVENTS_PER_SECOND, LIMITS_CLIENT_PRESENCE_MAX_CALLS,
                 LIMITS_CLIENT_PRESENCE_WINDOW_MS, LIMITS_REST_REQUESTS_PER_SECOND, LIMITS_RATE_WINDOW_MS}) {
@@ -210,11 +217,11 @@ public final class HeraldConfig {
         }
         if (s.raw(MAX_PAYLOAD_KB) != null) overrides.put(MAX_PAYLOAD_KB, (long) maxPayloadKb);
         if (s.raw(OUTBOUND_QUEUE_MESSAGES) != null) overrides.put(OUTBOUND_QUEUE_MESSAGES, (long) outboundQueueMessages);
-        limitOverrides = java.util.Collections.unmodifiableMap(overrides);
+        limitOverrides = Collections.unmodifiableMap(overrides);
         cdcEnabled = s.bool(CDC_ENABLED, true);
         cdcPublication = s.identifier(CDC_PUBLICATION, "herald");
         cdcSlot = s.identifier(CDC_SLOT, "herald");
-        java.util.List<String> tables = new java.util.ArrayList<>();
+        List<String> tables = new ArrayList<>();
         for (String t : s.string(CDC_TABLES, "public.*").split(",")) {
             String p = t.strip();
             if (p.isEmpty()) continue;
@@ -223,7 +230,7 @@ public final class HeraldConfig {
             }
             tables.add(p);
         }
-        cdcTables = java.util.List.copyOf(tables);
+        cdcTables = List.copyOf(tables);
         cdcPollIntervalMs = s.integer(CDC_POLL_INTERVAL_MS, 10, 1, 10_000);
         cdcOffsetFlushMs = s.integer(CDC_OFFSET_FLUSH_MS, 1_000, 0, 600_000);
         adminPassword = s.string(ADMIN_PASSWORD, null);
@@ -316,7 +323,7 @@ public final class HeraldConfig {
     public String cdcPublication() { return cdcPublication; }
     public String cdcSlot() { return cdcSlot; }
     /** Tables to publish: {@code schema.table} or {@code schema.*}. */
-    public java.util.List<String> cdcTables() { return cdcTables; }
+    public List<String> cdcTables() { return cdcTables; }
     public long cdcPollIntervalMs() { return cdcPollIntervalMs; }
     public long cdcOffsetFlushMs() { return cdcOffsetFlushMs; }
 
@@ -410,9 +417,9 @@ public final class HeraldConfig {
         }
 
         Map<String, PluginEntry> pluginEntries() {
-            Map<String, PluginEntry> out = new java.util.TreeMap<>();
+            Map<String, PluginEntry> out = new TreeMap<>();
             String envPrefix = envName(PLUGINS_PREFIX);
-            java.util.Set<String> own = java.util.Set.of(envName(PLUGINS_DIR), envName(PLUGINS_CLOSE_DEADLINE_MS));
+            Set<String> own = Set.of(envName(PLUGINS_DIR), envName(PLUGINS_CLOSE_DEADLINE_MS));
             file.forEach((k, v) -> {
                 if (k.startsWith(PLUGINS_PREFIX)) out.put(envName(k), new PluginEntry(k + " (in " + fileName + ")", v));
             });
@@ -423,7 +430,7 @@ public final class HeraldConfig {
                 if (k.startsWith(PLUGINS_PREFIX)) out.put(envName(k), new PluginEntry(k, sysProps.getProperty(k).trim()));
             }
             own.forEach(out::remove);
-            return java.util.Collections.unmodifiableMap(out);
+            return Collections.unmodifiableMap(out);
         }
 
         String describe(String key) {

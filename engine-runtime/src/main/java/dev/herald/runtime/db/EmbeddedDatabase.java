@@ -3,6 +3,8 @@ package dev.herald.runtime.db;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -100,9 +102,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private static void requireFreePort(int port) throws IOException {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true); // as PostgreSQL binds: a port left in TIME_WAIT is usable
-            probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            probe.bind(new InetSocketAddress("127.0.0.1", port));
         } catch (IOException e) {
             throw new IOException("port " + port + " on 127.0.0.1 is not available (" + e.getMessage()
                     + "); set HERALD_DB_EMBEDDED_PORT to another port, or to 0 for a free one", e);

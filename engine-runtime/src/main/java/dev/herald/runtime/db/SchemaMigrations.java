@@ -1,5 +1,6 @@
 package dev.herald.runtime.db;
 
+import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -61,7 +62,7 @@ public final class SchemaMigrations {
         public void handle(Event event, Context context) {
             try (Statement s = context.getConnection().createStatement()) {
                 s.execute("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new FlywayException("cannot set search_path to " + schema + ": " + e.getMessage(), e);
             }
         }

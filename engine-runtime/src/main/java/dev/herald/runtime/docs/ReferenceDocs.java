@@ -4,6 +4,7 @@ import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginFactory;
 import dev.herald.runtime.config.ConfigCatalogue;
+import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.plugin.PluginHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +96,7 @@ public final class ReferenceDocs {
             sb.append("| Environment variable | Type | Default | Meaning |\n|---|---|---|---|\n");
             for (ConfigKey k : p.configKeys()) {
                 String full = "herald.plugins." + p.id() + "." + k.name();
-                sb.append("| `").append(dev.herald.runtime.config.HeraldConfig.envName(full)).append("` | ").append(k.type().name().toLowerCase())
+                sb.append("| `").append(HeraldConfig.envName(full)).append("` | ").append(k.type().name().toLowerCase())
                         .append(" | ").append(k.secret() ? "secret" : k.defaultValue() == null || k.defaultValue().isEmpty() ? (k.required() ? "required" : "none") : "`" + k.defaultValue() + "`")
                         .append(" | ").append(cell(k.help())).append(" |\n");
             }

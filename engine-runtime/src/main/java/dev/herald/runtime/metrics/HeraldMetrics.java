@@ -4,11 +4,21 @@ import dev.herald.api.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.IllegalFormatException;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine's meters (Micrometer, scraped as Prometheus text at {@code /metrics}). Every {@link ErrorCode} has a
@@ -16,6 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Thread-safe.
  */
 public final class HeraldMetrics {
+    private static final Logger DROP_LOG = LoggerFactory.getLogger("dev.herald.drops");
+    /** At most one drop log line per reason and second; the line says how many it stands for. */
+    private static final long DROP_LOG_INTERVAL_MS = 1_000;
+    private static final Object[] NO_ARGS = {};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger joinedChannels = new AtomicInteger();
@@ -23,6 +38,14 @@ public final class HeraldMetrics {
     private final Counter messagesOut;
     private final Counter bytesOut;
     private final Map<ErrorCode, Counter> drops = new EnumMap<>(ErrorCode.class);
+    private final AtomicLongArray dropLoggedAt = new AtomicLongArray(ErrorCode.values().length);
+    private final AtomicLongArray dropsUnlogged = new AtomicLongArray(ErrorCode.values().length);
+    // Registered by operations(): the meters added with the admin console.
+    private volatile Counter joins;
+    private volatile Counter bytesIn;
+    private volatile Counter published;
+    private volatile Counter adminDisconnects;
+    private volatile Timer deliveryLatency;
 
     public HeraldMetrics() {
         Gauge.builder("herald.connections", connections, AtomicInteger::get)
@@ -63,8 +86,6 @@ public final class HeraldMetrics {
         logDrop(reason, args);
     }
 
-    private static final Object[] NO_ARGS = {};
-
     public int connections() { return connections.get(); }
     public int joinedChannels() { return joinedChannels.get(); }
     public double drops(ErrorCode reason) { return drops.get(reason).count(); }
@@ -73,19 +94,6 @@ public final class HeraldMetrics {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() { return registry.scrape(); }
-
-    // ---- operations catalogue (admin issue) ----------------------------------------------------------------------
-
-    private static final org.slf4j.Logger DROP_LOG = org.slf4j.LoggerFactory.getLogger("dev.herald.drops");
-    /** At most one drop log line per reason and second; the line says how many it stands for. */
-    private static final long DROP_LOG_INTERVAL_MS = 1_000;
-    private final java.util.concurrent.atomic.AtomicLongArray dropLoggedAt = new java.util.concurrent.atomic.AtomicLongArray(ErrorCode.values().length);
-    private final java.util.concurrent.atomic.AtomicLongArray dropsUnlogged = new java.util.concurrent.atomic.AtomicLongArray(ErrorCode.values().length);
-    private volatile Counter joins;
-    private volatile Counter bytesIn;
-    private volatile Counter published;
-    private volatile Counter adminDisconnects;
-    private volatile io.micrometer.core.instrument.Timer deliveryLatency;
 
     private Counter joins() {
         Counter c = joins;
@@ -109,14 +117,14 @@ public final class HeraldMetrics {
         published = Counter.builder("herald.messages.published")
                 .description("Messages published on topics (broadcasts from clients, REST and plugins; presence diffs), before fan-out").register(registry);
         adminDisconnects = Counter.builder("herald.admin.disconnects").description("Connections closed from the admin API").register(registry);
-        deliveryLatency = io.micrometer.core.instrument.Timer.builder("herald.delivery.latency")
+        deliveryLatency = Timer.builder("herald.delivery.latency")
                 .description("Time from a fanned-out message entering a subscriber's queue to its write on the socket")
-                .serviceLevelObjectives(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(25),
-                        java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(250), java.time.Duration.ofSeconds(1))
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25),
+                        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(1))
                 .register(registry);
-        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         return this;
     }
 
@@ -136,8 +144,8 @@ public final class HeraldMetrics {
     }
 
     public void delivered(long nanos) {
-        io.micrometer.core.instrument.Timer t = deliveryLatency;
-        if (t != null) t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        Timer t = deliveryLatency;
+        if (t != null) t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A structured line per drop reason at most once a second: {@code event=drop code=... count=...}. */
@@ -158,7 +166,7 @@ public final class HeraldMetrics {
         String text;
         try {
             text = args.length == 0 ? reason.message().replace("%s", "-").replace("%d", "-") : reason.message(args);
-        } catch (java.util.IllegalFormatException e) {
+        } catch (IllegalFormatException e) {
             text = reason.message().replace("%s", "-").replace("%d", "-");
         }
         StringBuilder sb = new StringBuilder(Math.min(text.length(), 300));

@@ -96,7 +96,7 @@ public final class ChannelAuthorizer {
     }
 
     /**
-     * The join check of a private channel (protocol §2.3 step 9): broadcast read allowed, or — only when presence is
+     * The join check of a private channel (docs/wire-protocol.md, Join checks): broadcast read allowed, or — only when presence is
      * enabled for the channel — presence read allowed.
      */
     public boolean canJoin(String topic, Principal principal, boolean presenceEnabled) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.ByteBuffer;
 
 /**
- * Serializer for one protocol version (protocol.md §1.3). Stateless and thread-safe.
+ * Serializer for one protocol version (docs/wire-protocol.md, Frames). Stateless and thread-safe.
  */
 public interface Codec {
 

@@ -2,17 +2,23 @@ package dev.herald.runtime.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * An encoded outgoing WebSocket frame: text or binary. Immutable; one instance is shared by every connection it is
  * sent to (binary content is handed out as read-only duplicates).
  */
 public final class Frame {
+    private static final AtomicIntegerFieldUpdater<Frame> HOLDERS =
+            AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
+
     private final String text;
     private final byte[] binary;
     private final int size;
     /** The complete server-to-client WebSocket frame (header + payload), built on first use and then shared. */
     private volatile byte[] wire;
+    /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
+    private volatile int holders;
 
     private Frame(String text, byte[] binary) {
         this.text = text;
@@ -73,11 +79,6 @@ public final class Frame {
         }
         return ByteBuffer.wrap(w).asReadOnlyBuffer();
     }
-
-    /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
-    private volatile int holders;
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Frame> HOLDERS =
-            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Frame.class, "holders");
 
     /** A queue takes this frame; true when it is the first current holder (the frame's bytes start to count). */
     public boolean retain() {

@@ -1,6 +1,9 @@
 package dev.herald.runtime.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 
 /**
  * A message fanned out to many connections. It is encoded at most once per protocol version, on first use, and the
@@ -90,7 +93,7 @@ public final class Outbound {
     /** The UTF-8 JSON length of {@code node}, without keeping the bytes. */
     private static long serializedSize(JsonNode node) {
         long[] n = new long[1];
-        java.io.OutputStream counter = new java.io.OutputStream() {
+        OutputStream counter = new OutputStream() {
             @Override
             public void write(int b) {
                 n[0]++;
@@ -103,8 +106,8 @@ public final class Outbound {
         };
         try {
             Json.MAPPER.writeValue(counter, node);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return n[0];
     }

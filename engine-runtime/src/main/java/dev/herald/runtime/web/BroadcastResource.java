@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
+import dev.herald.api.policy.Principal;
 import dev.herald.runtime.auth.TokenException;
 import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.protocol.UserBroadcast;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -18,12 +21,13 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The REST broadcast API (protocol.md §4.4, §4.5), mounted under the gateway path and the bare path by the two
+ * The REST broadcast API (docs/wire-protocol.md, REST broadcast), mounted under the gateway path and the bare path by the two
  * subclasses. Public messages are published to WebSocket subscribers; private ones need an access policy.
  */
 public abstract class BroadcastResource {
@@ -87,7 +91,7 @@ public abstract class BroadcastResource {
             engine.metrics().drop(ErrorCode.REST_BATCH_TOO_LARGE);
             return rateLimited(ErrorCode.REST_BATCH_TOO_LARGE);
         }
-        dev.herald.api.policy.Principal sender = valid.stream().anyMatch(Valid::isPrivate) ? principal(authorization, apikey) : null;
+        Principal sender = valid.stream().anyMatch(Valid::isPrivate) ? principal(authorization, apikey) : null;
         // Private messages the caller may not write are skipped silently (still 202), as on Supabase.
         for (Valid v : valid) engine.broadcastJson(v.topic(), v.isPrivate(), v.event(), v.payload(), v.id(), sender);
         return Response.accepted().build();
@@ -113,7 +117,7 @@ public abstract class BroadcastResource {
         }
         byte[] payload = body == null ? new byte[0] : body;
         if (json) {
-            if (payload.length == 0) payload = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (payload.length == 0) payload = "{}".getBytes(StandardCharsets.UTF_8);
             try {
                 Json.read(payload);
             } catch (IOException e) {
@@ -130,9 +134,9 @@ public abstract class BroadcastResource {
     }
 
     /** The caller's principal after {@link #authenticate} succeeded. */
-    private dev.herald.api.policy.Principal principal(String authorization, String apikey) {
+    private Principal principal(String authorization, String apikey) {
         try {
-            return dev.herald.runtime.policy.Principals.of(engine.authenticateRest(authorization, apikey));
+            return Principals.of(engine.authenticateRest(authorization, apikey));
         } catch (TokenException e) {
             return null;
         }
@@ -165,7 +169,7 @@ public abstract class BroadcastResource {
         ObjectNode b = Json.object();
         b.put("message", code.message());
         return Response.status(429).type(MediaType.APPLICATION_JSON_TYPE).entity(Json.write(b))
-                .header("x-rate-rolling", String.format(java.util.Locale.ROOT, "%.2f", rolling))
+                .header("x-rate-rolling", String.format(Locale.ROOT, "%.2f", rolling))
                 .header("x-rate-limit", limit)
                 .header("x-rate-limit-remaining", Math.max(0, (long) Math.floor(limit - rolling)))
                 .build();
@@ -198,13 +202,13 @@ public abstract class BroadcastResource {
 
     /** Behind Supabase's gateway prefix, which supabase-js uses. */
     @Path("/realtime/v1/api")
-    @jakarta.enterprise.context.ApplicationScoped
+    @ApplicationScoped
     public static class Gateway extends BroadcastResource {
     }
 
     /** The reference server's own path. */
     @Path("/api")
-    @jakarta.enterprise.context.ApplicationScoped
+    @ApplicationScoped
     public static class Direct extends BroadcastResource {
     }
 }

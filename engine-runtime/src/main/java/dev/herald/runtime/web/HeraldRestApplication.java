@@ -1,7 +1,12 @@
 package dev.herald.runtime.web;
 
+import com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider;
+import dev.herald.runtime.admin.AdminResource;
+import dev.herald.runtime.admin.AdminThrottleFilter;
+import dev.herald.runtime.admin.ConsoleResource;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,15 +17,13 @@ import java.util.Set;
 public class HeraldRestApplication extends Application {
     public static final Set<Class<?>> CLASSES = Set.of(BroadcastResource.Gateway.class, BroadcastResource.Direct.class,
             MetricsResource.class, HealthResource.class, CorsFilter.class, PluginResources.class, JsonErrorMapper.class,
-            com.fasterxml.jackson.jakarta.rs.json.JacksonJsonProvider.class,
-            dev.herald.runtime.admin.AdminResource.class, dev.herald.runtime.admin.ConsoleResource.class,
-            dev.herald.runtime.admin.AdminThrottleFilter.class);
+            JacksonJsonProvider.class, AdminResource.class, ConsoleResource.class, AdminThrottleFilter.class);
 
     /**
      * JSON is Jackson's everywhere: without this, Jersey inside an application server prefers the server's JSON-B
      * (Yasson), which serialises plugin records differently from the standalone server.
      */
-    public static final java.util.Map<String, Object> PROPERTIES = java.util.Map.of(
+    public static final Map<String, Object> PROPERTIES = Map.of(
             "jersey.config.disableJsonBinding", true, "jersey.config.server.disableJsonBinding", true);
 
     @Override
@@ -29,7 +32,7 @@ public class HeraldRestApplication extends Application {
     }
 
     @Override
-    public java.util.Map<String, Object> getProperties() {
+    public Map<String, Object> getProperties() {
         return PROPERTIES;
     }
 }

@@ -1,5 +1,7 @@
 package dev.herald.runtime.web;
 
+import dev.herald.runtime.core.Engine;
+import jakarta.enterprise.inject.spi.CDI;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.server.ServerApplicationConfig;
 import jakarta.websocket.server.ServerEndpointConfig;
@@ -16,7 +18,7 @@ public final class HeraldWebSocketConfig implements ServerApplicationConfig {
     @Override
     public Set<ServerEndpointConfig> getEndpointConfigs(Set<Class<? extends Endpoint>> endpointClasses) {
         Set<ServerEndpointConfig> configs = new HashSet<>(RealtimeEndpoint.configs());
-        configs.addAll(PluginSockets.configs(jakarta.enterprise.inject.spi.CDI.current().select(dev.herald.runtime.core.Engine.class).get()));
+        configs.addAll(PluginSockets.configs(CDI.current().select(Engine.class).get()));
         return configs;
     }
 

@@ -5,6 +5,7 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -52,7 +53,7 @@ final class JakartaConnection implements Connection {
      */
     boolean writeCloseFrame(int code, String reason) {
         if (raw == null) return false;
-        byte[] text = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
         int n = Math.min(text.length, 123);
         byte[] frame = new byte[4 + n];
         frame[0] = (byte) 0x88; // FIN + close

@@ -1,5 +1,6 @@
 package dev.herald.runtime.web;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.protocol.Json;
 import jakarta.ws.rs.WebApplicationException;
@@ -43,7 +44,7 @@ public class JsonErrorMapper implements ExceptionMapper<Throwable> {
             String reason = r.getStatusInfo().getReasonPhrase();
             return json(r.getStatus(), code, (reason == null ? "HTTP " + r.getStatus() : reason) + ": " + path);
         }
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+        if (e instanceof JsonProcessingException j) {
             return json(400, ErrorCode.PLUGIN_INVALID_INPUT, "Request body is not valid JSON for this endpoint: " + j.getOriginalMessage());
         }
         LOG.error("{} failed at /{}", plugin ? "a plugin" : "a REST call", path, e);

@@ -2,6 +2,7 @@ package dev.herald.runtime.web;
 
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.protocol.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HeaderParam;
@@ -27,7 +28,7 @@ public class PluginResources {
         Object root = engine.plugins().restRoot(id);
         if (root == null) {
             String body = "{\"error\":\"" + ErrorCode.PLUGIN_NOT_FOUND.code() + "\",\"message\":"
-                    + dev.herald.runtime.protocol.Json.quote("No plugin '" + id + "' with a REST API is enabled") + "}";
+                    + Json.quote("No plugin '" + id + "' with a REST API is enabled") + "}";
             throw new NotFoundException(Response.status(404).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build());
         }
         engine.authenticatePluginCall(authorization, apikey);

@@ -12,6 +12,7 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +98,7 @@ public final class RealtimeEndpoint extends Endpoint {
 
     /** Tyrus' incoming-buffer overflow, as its close reason names it. */
     private static boolean isBufferOverflow(String phrase) {
-        return phrase != null && phrase.toLowerCase(java.util.Locale.ROOT).contains("buffer overflow");
+        return phrase != null && phrase.toLowerCase(Locale.ROOT).contains("buffer overflow");
     }
 
     private static String first(Map<String, List<String>> params, String key) {

@@ -1,17 +1,23 @@
 package dev.herald.runtime.web;
 
+import dev.herald.runtime.admin.AdminThrottleFilter;
 import dev.herald.runtime.core.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
 import jakarta.inject.Inject;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.annotation.WebFilter;
+import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,15 +33,15 @@ public class UpgradeGuardFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain) throws IOException, ServletException {
         // The admin API throttles by client address; in an application server this is where it is known.
-        req.setAttribute(dev.herald.runtime.admin.AdminThrottleFilter.REMOTE_ADDRESS, req.getRemoteAddr());
+        req.setAttribute(AdminThrottleFilter.REMOTE_ADDRESS, req.getRemoteAddr());
         if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
             chain.doFilter(req, res);
             return;
         }
         String path = req.getRequestURI().substring(req.getContextPath().length());
         HandshakeVerdict v = path.startsWith("/plugins/")
-                ? engine.checkPluginHandshake(PluginSockets.token(req.getParameterMap() == null ? java.util.Map.of() : toLists(req.getParameterMap()),
-                        PluginSockets.protocols(java.util.Collections.list(req.getHeaders("Sec-WebSocket-Protocol")))))
+                ? engine.checkPluginHandshake(PluginSockets.token(req.getParameterMap() == null ? Map.of() : toLists(req.getParameterMap()),
+                        PluginSockets.protocols(Collections.list(req.getHeaders("Sec-WebSocket-Protocol")))))
                 : engine.checkHandshake(req.getParameter("vsn"), req.getParameter("apikey"), req.getHeader("x-api-key"));
         if (v.accepted()) {
             chain.doFilter(req, res);
@@ -47,7 +53,7 @@ public class UpgradeGuardFilter extends HttpFilter {
         }
         AsyncContext async = req.startAsync();
         async.setTimeout(v.delayMs() + 5_000);
-        java.util.concurrent.CompletableFuture.delayedExecutor(v.delayMs(), TimeUnit.MILLISECONDS).execute(() -> {
+        CompletableFuture.delayedExecutor(v.delayMs(), TimeUnit.MILLISECONDS).execute(() -> {
             try {
                 refuse((HttpServletResponse) async.getResponse(), v);
             } catch (IOException ignored) {
@@ -58,9 +64,9 @@ public class UpgradeGuardFilter extends HttpFilter {
         });
     }
 
-    private static java.util.Map<String, java.util.List<String>> toLists(java.util.Map<String, String[]> params) {
-        java.util.Map<String, java.util.List<String>> out = new java.util.HashMap<>();
-        params.forEach((k, v) -> out.put(k, java.util.List.of(v)));
+    private static Map<String, List<String>> toLists(Map<String, String[]> params) {
+        Map<String, List<String>> out = new HashMap<>();
+        params.forEach((k, v) -> out.put(k, List.of(v)));
         return out;
     }
 

@@ -40,6 +40,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Keys, signed tokens and JWKS sources (a file, a local HTTP server) for the verifier tests. */
@@ -188,7 +190,7 @@ final class JwksFixtures {
         JwksServer(List<JWK> keys) throws IOException {
             serve(keys);
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            server.setExecutor(Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "test-jwks-server");
                 t.setDaemon(true);
                 return t;
@@ -234,7 +236,7 @@ final class JwksFixtures {
         @Override
         public void close() {
             server.stop(0);
-            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+            ((ExecutorService) server.getExecutor()).shutdownNow();
         }
     }
 }

@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.JwksFixtures.JwksServer;
 import dev.herald.runtime.auth.JwksFixtures.SigningKey;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -96,11 +103,11 @@ class JwksVerificationTest {
 
     @Test
     void privateKeysInTheJwksAreUsedOnlyForTheirPublicHalf(@TempDir Path tmp) throws Exception {
-        com.nimbusds.jose.jwk.RSAKey full = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("full").generate();
+        RSAKey full = new RSAKeyGenerator(2048).keyID("full").generate();
         Path file = tmp.resolve("jwks.json");
-        java.nio.file.Files.writeString(file, new com.nimbusds.jose.jwk.JWKSet(full).toString(false));
+        Files.writeString(file, new JWKSet(full).toString(false));
         JwtVerifier v = new JwtVerifier(fileSettings(null, file));
-        v.verify(new SigningKey(full.toPublicJWK(), new com.nimbusds.jose.crypto.RSASSASigner(full), JWSAlgorithm.RS256).anon());
+        v.verify(new SigningKey(full.toPublicJWK(), new RSASSASigner(full), JWSAlgorithm.RS256).anon());
     }
 
     @Test
@@ -160,7 +167,7 @@ class JwksVerificationTest {
         v.verify(b.anon());
 
         // a broken rewrite keeps the last good keys
-        java.nio.file.Files.writeString(file, "{ not json");
+        Files.writeString(file, "{ not json");
         assertEquals(ErrorCode.TOKEN_SIGNER_UNAVAILABLE_FOR_KID, refusal(v, a.anon()));
         v.verify(b.anon());
     }
@@ -186,7 +193,7 @@ class JwksVerificationTest {
                         int i = 0;
                         while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(floodMillis)) {
                             String kid = "made-up-" + thread + "-" + i++;
-                            String token = JwksFixtures.sign(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.RS256)
+                            String token = JwksFixtures.sign(new JWSHeader.Builder(JWSAlgorithm.RS256)
                                     .keyID(kid).build(), anonClaims(), attacker.signer());
                             try {
                                 v.verify(token);
@@ -292,16 +299,16 @@ class JwksVerificationTest {
             assertEquals("anon", v.verify(oct.anon()).role());
             v.verify(oct512.anon());
             // the kid names the oct key, so the secret is not used for it
-            String secretSignedWithOctKid = JwksFixtures.sign(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.HS256)
-                    .keyID("hs-1").build(), anonClaims(), new com.nimbusds.jose.crypto.MACSigner(SECRET));
+            String secretSignedWithOctKid = JwksFixtures.sign(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                    .keyID("hs-1").build(), anonClaims(), new MACSigner(SECRET));
             assertEquals(ErrorCode.TOKEN_SIGNATURE_INVALID, refusal(v, secretSignedWithOctKid));
             // a kid not in the JWKS falls back to the secret (reference behaviour)
-            String secretSignedOtherKid = JwksFixtures.sign(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.HS256)
-                    .keyID("legacy").build(), anonClaims(), new com.nimbusds.jose.crypto.MACSigner(SECRET));
+            String secretSignedOtherKid = JwksFixtures.sign(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                    .keyID("legacy").build(), anonClaims(), new MACSigner(SECRET));
             v.verify(secretSignedOtherKid);
             v.verify(Tokens.anon(NOW + 60));
             // an oct key with the RSA key's kid does not exist: the RSA key is never used for HS
-            String octWithRsaKid = JwksFixtures.sign(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.HS256)
+            String octWithRsaKid = JwksFixtures.sign(new JWSHeader.Builder(JWSAlgorithm.HS256)
                     .keyID("rs-1").build(), anonClaims(), oct.signer());
             assertEquals(ErrorCode.TOKEN_SIGNATURE_INVALID, refusal(v, octWithRsaKid));
         }
@@ -312,8 +319,8 @@ class JwksVerificationTest {
         try (JwksServer server = new JwksServer(List.of())) {
             server.delayMillis(1_500);
             JwtVerifier v = new JwtVerifier(urlSettings(SECRET, server.url()));
-            String legacyKid = JwksFixtures.sign(new com.nimbusds.jose.JWSHeader.Builder(JWSAlgorithm.HS256)
-                    .keyID("legacy").build(), anonClaims(), new com.nimbusds.jose.crypto.MACSigner(SECRET));
+            String legacyKid = JwksFixtures.sign(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                    .keyID("legacy").build(), anonClaims(), new MACSigner(SECRET));
             long t0 = System.nanoTime();
             for (int i = 0; i < 10; i++) v.verify(legacyKid);
             long elapsedMillis = (System.nanoTime() - t0) / 1_000_000;

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
@@ -129,7 +131,7 @@ class JwtVerifierAdversarialTest {
         // RFC 7797 unencoded payload (b64=false, crit b64), which nimbus would otherwise process
         JWSHeader b64 = new JWSHeader.Builder(JWSAlgorithm.HS256).base64URLEncodePayload(false)
                 .criticalParams(Set.of("b64")).build();
-        com.nimbusds.jose.JWSObject unencoded = new com.nimbusds.jose.JWSObject(b64, new com.nimbusds.jose.Payload(
+        JWSObject unencoded = new JWSObject(b64, new Payload(
                 "{\"role\":\"service_role\",\"exp\":" + (NOW + 60) + "}"));
         unencoded.sign(new MACSigner(SECRET));
         assertThrows(TokenException.class, () -> verifier(null, null, 0).verify(unencoded.serialize()));

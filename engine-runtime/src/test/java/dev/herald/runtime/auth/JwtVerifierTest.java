@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.herald.api.ErrorCode;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -69,6 +70,6 @@ class JwtVerifierTest {
     void toleratesWhitespaceAndUrlEncoding() throws Exception {
         String t = Tokens.anon(NOW + 60);
         verifier.verify("  " + t + "\n");
-        verifier.verify(java.net.URLEncoder.encode(t, StandardCharsets.UTF_8).replace(".", "%2E"));
+        verifier.verify(URLEncoder.encode(t, StandardCharsets.UTF_8).replace(".", "%2E"));
     }
 }

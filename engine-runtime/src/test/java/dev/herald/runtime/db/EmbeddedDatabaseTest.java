@@ -2,14 +2,19 @@ package dev.herald.runtime.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -23,13 +28,13 @@ class EmbeddedDatabaseTest {
         Process herald = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Holder.class.getName(), dir.toString())
                 .redirectErrorStream(true).start();
-        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(herald.getInputStream()));
+        BufferedReader out = new BufferedReader(new InputStreamReader(herald.getInputStream()));
         String line;
         while ((line = out.readLine()) != null && !line.equals("READY")) {
             // wait for the child to have written its row
         }
         assertEquals("READY", line, "child did not start its database");
-        java.util.List<String> pidLines = Files.readAllLines(dir.resolve("postmaster.pid"));
+        List<String> pidLines = Files.readAllLines(dir.resolve("postmaster.pid"));
         long stalePid = Long.parseLong(pidLines.get(0).strip());
         herald.destroyForcibly().waitFor();
         assertTrue(ProcessHandle.of(stalePid).map(ProcessHandle::isAlive).orElse(false), "the orphaned postmaster is still running");
@@ -91,7 +96,7 @@ class EmbeddedDatabaseTest {
                 s.execute("CREATE ROLE plain_user LOGIN PASSWORD 'pw'");
             }
             try (Database limited = new Database(pg.jdbcUrl(), "plain_user", "pw")) {
-                java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, limited::checkReplicationReady);
+                SQLException e = assertThrows(SQLException.class, limited::checkReplicationReady);
                 assertTrue(e.getMessage().contains("ALTER ROLE \"plain_user\" WITH REPLICATION"), e.getMessage());
             }
         } finally {

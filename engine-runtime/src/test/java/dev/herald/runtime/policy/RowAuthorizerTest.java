@@ -3,6 +3,7 @@ package dev.herald.runtime.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.policy.ColumnEqualsClaim;
@@ -167,6 +168,6 @@ class RowAuthorizerTest {
     void refusesInvalidClaimKeys() {
         RowPolicy bad = new ColumnEqualsClaim("public", "todos", "user_id", "app metadata");
         assertEquals("row policy " + bad + ": claim key 'app metadata' is not a claim path",
-                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> RowAuthorizer.of(bad)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> RowAuthorizer.of(bad)).getMessage());
     }
 }

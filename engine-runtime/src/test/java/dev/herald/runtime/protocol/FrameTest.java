@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The pre-built WebSocket frames (RFC 6455 §5.2, server side: FIN set, no mask). */
@@ -23,7 +24,7 @@ class FrameTest {
         byte[] payload = "héllo".getBytes(StandardCharsets.UTF_8);
         assertEquals((byte) 0x81, w[0]);
         assertEquals(payload.length, w[1]);
-        assertArrayEquals(payload, java.util.Arrays.copyOfRange(w, 2, w.length));
+        assertArrayEquals(payload, Arrays.copyOfRange(w, 2, w.length));
     }
 
     @Test

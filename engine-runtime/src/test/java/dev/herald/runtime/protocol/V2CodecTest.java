@@ -9,13 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class V2CodecTest {
     private final V2Codec codec = V2Codec.INSTANCE;
 
-    /** protocol.md §1.3 worked example: send({event:'cursor', payload:{x:1}}) on realtime:room1, join_ref 1, ref 2. */
+    /** The worked example of docs/wire-protocol.md, Frames: send({event:'cursor', payload:{x:1}}) on realtime:room1, join_ref 1, ref 2. */
     static byte[] workedKind3() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes(HexFormat.of().parseHex("0301010e060001"));
@@ -61,7 +62,7 @@ class V2CodecTest {
         assertEquals(meta.length, b[3]);
         assertEquals(0, b[4]);
         assertEquals("realtime:te{\"id\":\"a\"}", new String(b, 5, 10 + 1 + meta.length, StandardCharsets.UTF_8));
-        assertArrayEquals(payload, java.util.Arrays.copyOfRange(b, b.length - 4, b.length));
+        assertArrayEquals(payload, Arrays.copyOfRange(b, b.length - 4, b.length));
     }
 
     @Test
@@ -95,7 +96,7 @@ class V2CodecTest {
         }
         assertThrows(MalformedMessageException.class, () -> codec.decode(ByteBuffer.wrap(new byte[0])));
         assertThrows(MalformedMessageException.class, () -> codec.decode(ByteBuffer.wrap(new byte[] {3, 1, 1})));
-        byte[] truncated = java.util.Arrays.copyOf(workedKind3(), 12);
+        byte[] truncated = Arrays.copyOf(workedKind3(), 12);
         assertThrows(MalformedMessageException.class, () -> codec.decode(ByteBuffer.wrap(truncated)));
         byte[] badEncoding = workedKind3();
         badEncoding[6] = 7;

@@ -2,6 +2,7 @@ package dev.herald.runtime.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Tokens;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.core.Engine;
@@ -81,7 +82,7 @@ class BroadcastResourceTest {
         assertEquals(422, huge.getStatus());
         assertEquals("{\"errors\":{\"messages\":[{\"payload\":[\"The payload holds a value the protocol cannot carry: a number with exponent 99999 (at most 9999)\"]}]}}",
                 huge.getEntity());
-        assertEquals(1.0, engine.metrics().drops(dev.herald.api.ErrorCode.PAYLOAD_NOT_REPRESENTABLE));
+        assertEquals(1.0, engine.metrics().drops(ErrorCode.PAYLOAD_NOT_REPRESENTABLE));
     }
 
     @Test
@@ -90,9 +91,9 @@ class BroadcastResourceTest {
         Response anon = r.single("room", "e", "true", "application/json", "Bearer " + Tokens.valid(), null, "{}".getBytes(StandardCharsets.UTF_8));
         assertEquals(403, anon.getStatus());
         String service = Tokens.sign(Tokens.SECRET, Map.of("role", "service_role", "exp", System.currentTimeMillis() / 1000 + 60));
-        double before = engine.metrics().drops(dev.herald.api.ErrorCode.BROADCAST_WRITE_DENIED);
+        double before = engine.metrics().drops(ErrorCode.BROADCAST_WRITE_DENIED);
         Response ok = r.single("room", "e", "true", "application/json", "Bearer " + service, null, "{}".getBytes(StandardCharsets.UTF_8));
         assertEquals(202, ok.getStatus());
-        assertEquals(before, engine.metrics().drops(dev.herald.api.ErrorCode.BROADCAST_WRITE_DENIED), "an allowed send is not counted as denied");
+        assertEquals(before, engine.metrics().drops(ErrorCode.BROADCAST_WRITE_DENIED), "an allowed send is not counted as denied");
     }
 }

@@ -1,0 +1,93 @@
+package dev.herald.runtime;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package layers of engine-runtime, as drawn in docs/architecture.md. A package may use only the packages of its
+ * own layer and of the layers below it:
+ *
+ * <pre>
+ *   web                  the Jakarta EE edge: WebSocket endpoint, JAX-RS resources and filters
+ *   boot                 EngineBootstrap: wires the components and runs the boot steps
+ *   admin                the admin API and console; web registers its resources
+ *   plugin               the plugin host and the context plugins see
+ *   core                 sessions, channels, broadcast, presence, the broker
+ *   cdc                  postgres_changes: the change feed, row gate and subscription index
+ *   leaves               protocol, auth, limits, metrics, policy, config, db
+ * </pre>
+ *
+ * {@code docs} (the reference-docs generator run by scripts/check-docs.sh) reads the plugin catalogue and the config
+ * catalogue, so it sits on top of plugin and nothing may use it. Plugins never see engine-runtime: the enforcer rule of
+ * plugins/pom.xml bans the dependency, so a plugin importing a runtime class does not compile. engine-api has its own
+ * enforcer rule; {@link #engineApiNeverUsesTheRuntime()} also checks its classes on this classpath.
+ */
+class ArchitectureTest {
+
+    private static final String RUNTIME = "dev.herald.runtime";
+
+    private static JavaClasses runtime;
+
+    @BeforeAll
+    static void importClasses() {
+        runtime = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(RUNTIME);
+    }
+
+    @Test
+    void packagesFormLayers() {
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .withOptionalLayers(true)
+                .layer("leaves").definedBy(RUNTIME + ".protocol..", RUNTIME + ".auth..", RUNTIME + ".limits..",
+                        RUNTIME + ".metrics..", RUNTIME + ".policy..", RUNTIME + ".config..", RUNTIME + ".db..")
+                .layer("cdc").definedBy(RUNTIME + ".cdc..")
+                .layer("core").definedBy(RUNTIME + ".core..")
+                .layer("plugin").definedBy(RUNTIME + ".plugin..")
+                .layer("admin").definedBy(RUNTIME + ".admin..")
+                .layer("boot").definedBy(RUNTIME + ".boot..")
+                .layer("web").definedBy(RUNTIME + ".web..")
+                .layer("docs").definedBy(RUNTIME + ".docs..")
+                .whereLayer("web").mayNotBeAccessedByAnyLayer()
+                .whereLayer("docs").mayNotBeAccessedByAnyLayer()
+                .whereLayer("boot").mayOnlyBeAccessedByLayers("web")
+                .whereLayer("admin").mayOnlyBeAccessedByLayers("boot", "web")
+                .whereLayer("plugin").mayOnlyBeAccessedByLayers("admin", "boot", "web", "docs")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("plugin", "admin", "boot", "web")
+                .whereLayer("cdc").mayOnlyBeAccessedByLayers("core", "plugin", "admin", "boot", "web")
+                .check(runtime);
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching(RUNTIME + ".(*)..").should().beFreeOfCycles().check(runtime);
+    }
+
+    /**
+     * The Jakarta EE web APIs stay at the edge: JAX-RS in web and admin (REST layers) and in plugin, whose context hands
+     * plugins a JAX-RS 401 for their own resources; WebSocket and servlet in web only.
+     */
+    @Test
+    void webApisStayAtTheEdge() {
+        noClasses().that().resideOutsideOfPackages(RUNTIME + ".web..", RUNTIME + ".admin..", RUNTIME + ".plugin..")
+                .should().dependOnClassesThat().resideInAPackage("jakarta.ws.rs..")
+                .check(runtime);
+        noClasses().that().resideOutsideOfPackage(RUNTIME + ".web..")
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.websocket..", "jakarta.servlet..")
+                .check(runtime);
+    }
+
+    @Test
+    void engineApiNeverUsesTheRuntime() {
+        JavaClasses api = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.herald.api");
+        noClasses().should().dependOnClassesThat().resideInAPackage(RUNTIME + "..").check(api);
+    }
+}
