@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   web                  the Jakarta EE edge: WebSocket endpoint, JAX-RS resources and filters
- *   boot                 EngineBootstrap: wires the components and runs the boot steps
- *   admin                the admin API and console; web registers its resources
+ *   boot                 Engine and EngineBootstrap: the components, the engine state, the boot steps
+ *   admin                the admin API; it sees the engine through AdminConsole; web registers it
  *   plugin               the plugin host and the context plugins see
  *   core                 sessions, channels, broadcast, presence, the broker
  *   cdc                  postgres_changes: the change feed, row gate and subscription index

@@ -2,8 +2,8 @@ package dev.herald.standalone;
 
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
-import dev.herald.runtime.core.Engine;
-import dev.herald.runtime.core.EngineBootstrap;
+import dev.herald.runtime.boot.Engine;
+import dev.herald.runtime.boot.EngineBootstrap;
 import dev.herald.runtime.web.BroadcastResource;
 import dev.herald.runtime.web.HeraldRestApplication;
 import dev.herald.runtime.web.MetricsResource;

@@ -1,6 +1,6 @@
 package dev.herald.standalone;
 
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
 import dev.herald.runtime.web.PluginSockets;
 import dev.herald.runtime.web.RealtimeEndpoint;

@@ -8,7 +8,6 @@ import dev.herald.api.ErrorCode;
 import dev.herald.runtime.cdc.CdcService;
 import dev.herald.runtime.cdc.TableInfo;
 import dev.herald.runtime.core.Channel;
-import dev.herald.runtime.core.Engine;
 import dev.herald.runtime.core.RealtimeSession;
 import dev.herald.runtime.core.TopicKey;
 import dev.herald.runtime.limits.LimitSettings;
@@ -53,7 +52,7 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class AdminResource {
     @Inject
-    Engine engine;
+    AdminConsole console;
 
     // ---- session ------------------------------------------------------------------------------------------------
 
@@ -69,16 +68,16 @@ public class AdminResource {
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
     public void login(byte[] body, @Context ContainerRequestContext request, @Suspended AsyncResponse async) {
-        AdminAccess access = engine.adminAccess();
+        AdminAccess access = console.adminAccess();
         if (!access.enabled()) {
             async.resume(error(503, "admin_disabled", access.disabledReason()));
             return;
         }
         String address = AdminThrottleFilter.address(request);
-        LoginThrottle throttle = engine.loginThrottle();
+        LoginThrottle throttle = console.loginThrottle();
         long waiting = throttle.waitMs(address);
         if (waiting > MAX_QUEUED_MS) {
-            engine.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
+            console.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
             async.resume(tooManyAttempts(waiting));
             return;
         }
@@ -94,7 +93,7 @@ public class AdminResource {
         String user = json.path("username").asText(AdminAccess.USER);
         String token = user.equals(AdminAccess.USER) ? access.login(json.path("password").asText(null)) : null;
         if (token == null) return error(401, "unauthorized", "wrong user or password");
-        engine.loginThrottle().succeeded(address);
+        console.loginThrottle().succeeded(address);
         ObjectNode out = Json.object();
         out.put("token", token);
         out.put("user", AdminAccess.USER);
@@ -115,7 +114,7 @@ public class AdminResource {
         Response denied = guard(authorization);
         if (denied != null) return denied;
         String a = authorization.strip();
-        if (a.regionMatches(true, 0, "bearer ", 0, 7)) engine.adminAccess().logout(a.substring(7).strip());
+        if (a.regionMatches(true, 0, "bearer ", 0, 7)) console.adminAccess().logout(a.substring(7).strip());
         return Response.noContent().build();
     }
 
@@ -128,28 +127,28 @@ public class AdminResource {
         if (denied != null) return denied;
         ObjectNode out = Json.object();
         out.put("time", Instant.now().toString());
-        out.put("connections", engine.sessionCount());
-        out.put("users", engine.limits().users());
-        out.put("channels_joined", engine.metrics().joinedChannels());
+        out.put("connections", console.sessionCount());
+        out.put("users", console.limits().users());
+        out.put("channels_joined", console.metrics().joinedChannels());
         double in = 0;
         double outRate = 0;
-        for (ChannelStats s : engine.activity().snapshot().values()) {
+        for (ChannelStats s : console.activity().snapshot().values()) {
             in += s.inPerSecond();
             outRate += s.outPerSecond();
         }
-        out.put("topics", engine.activity().snapshot().size());
+        out.put("topics", console.activity().snapshot().size());
         out.put("messages_in_per_second", round(in));
         out.put("messages_out_per_second", round(outRate));
-        out.put("events_per_second", round(engine.limits().eventsPerSecond()));
-        out.put("max_events_per_second", engine.limits().settings().maxEventsPerSecond());
+        out.put("events_per_second", round(console.limits().eventsPerSecond()));
+        out.put("max_events_per_second", console.limits().settings().maxEventsPerSecond());
         long drops = 0;
-        for (ErrorCode c : ErrorCode.values()) drops += (long) engine.metrics().drops(c);
+        for (ErrorCode c : ErrorCode.values()) drops += (long) console.metrics().drops(c);
         out.put("drops_total", drops);
-        CdcService cdc = engine.cdc();
+        CdcService cdc = console.cdc();
         out.put("cdc", cdc == null ? "disabled" : cdc.state());
         out.put("cdc_slot_lag_bytes", cdc == null ? -1 : cdc.slotLagBytes());
-        out.put("plugins", engine.plugins().plugins().size());
-        out.put("demo", engine.config().demo());
+        out.put("plugins", console.plugins().plugins().size());
+        out.put("demo", console.config().demo());
         return ok(out);
     }
 
@@ -158,7 +157,7 @@ public class AdminResource {
     /** Subscribers grouped by topic, from the live sessions. */
     private Map<TopicKey, List<Channel>> subscribersByTopic() {
         Map<TopicKey, List<Channel>> byTopic = new LinkedHashMap<>();
-        for (RealtimeSession s : engine.sessions()) {
+        for (RealtimeSession s : console.sessions()) {
             for (Channel ch : s.channels()) byTopic.computeIfAbsent(ch.key(), k -> new ArrayList<>()).add(ch);
         }
         return byTopic;
@@ -170,9 +169,9 @@ public class AdminResource {
         Response denied = guard(authorization);
         if (denied != null) return denied;
         Map<TopicKey, List<Channel>> byTopic = subscribersByTopic();
-        engine.activity().forgetIdle(byTopic.keySet());
+        console.activity().forgetIdle(byTopic.keySet());
         Set<TopicKey> topics = new HashSet<>(byTopic.keySet());
-        topics.addAll(engine.activity().snapshot().keySet());
+        topics.addAll(console.activity().snapshot().keySet());
         List<TopicKey> sorted = new ArrayList<>(topics);
         sorted.sort(Comparator.comparing(TopicKey::name).thenComparing(TopicKey::isPrivate));
         ArrayNode list = Json.NODES.arrayNode();
@@ -193,17 +192,17 @@ public class AdminResource {
         }
         TopicKey key = new TopicKey(side.equals("private"), name);
         List<Channel> subs = subscribersByTopic().getOrDefault(key, List.of());
-        if (subs.isEmpty() && engine.activity().peek(key) == null) return error(404, "not_found", "no channel " + side + ":" + name);
+        if (subs.isEmpty() && console.activity().peek(key) == null) return error(404, "not_found", "no channel " + side + ":" + name);
         return ok(channelJson(key, subs, true));
     }
 
     private ObjectNode channelJson(TopicKey key, List<Channel> subs, boolean detail) {
-        ChannelStats stats = engine.activity().peek(key);
+        ChannelStats stats = console.activity().peek(key);
         ObjectNode c = Json.object();
         c.put("topic", key.name());
         c.put("private", key.isPrivate());
         c.put("subscribers", subs.size());
-        c.put("presence_members", engine.presenceMembers(key));
+        c.put("presence_members", console.presenceMembers(key));
         c.put("messages_in_per_second", stats == null ? 0 : round(stats.inPerSecond()));
         c.put("messages_out_per_second", stats == null ? 0 : round(stats.outPerSecond()));
         c.put("messages_in_total", stats == null ? 0 : stats.totalIn());
@@ -228,7 +227,7 @@ public class AdminResource {
             bindings += ch.subscribedChanges() == null ? 0 : ch.subscribedChanges().size();
         }
         c.put("postgres_changes", bindings);
-        HealthRules.Health health = HealthRules.evaluate(stats, fill, bindings > 0, engine.cdc() == null ? null : engine.cdc().state());
+        HealthRules.Health health = HealthRules.evaluate(stats, fill, bindings > 0, console.cdc() == null ? null : console.cdc().state());
         c.put("health", health.status());
         ArrayNode reasons = c.putArray("health_reasons");
         health.reasons().forEach(reasons::add);
@@ -260,7 +259,7 @@ public class AdminResource {
         Response denied = guard(authorization);
         if (denied != null) return denied;
         ArrayNode list = Json.NODES.arrayNode();
-        List<RealtimeSession> sessions = new ArrayList<>(engine.sessions());
+        List<RealtimeSession> sessions = new ArrayList<>(console.sessions());
         sessions.sort(Comparator.comparingLong(RealtimeSession::openedAtMs));
         for (RealtimeSession s : sessions) {
             if (user != null && !user.equals(s.claims().subject())) continue;
@@ -303,7 +302,7 @@ public class AdminResource {
     private Response disconnect(String id, String reason) {
         String text = reason == null || reason.isBlank() ? "no reason given" : reason.strip();
         if (text.length() > 200) return error(400, "invalid_reason", "reason must be at most 200 characters");
-        RealtimeSession s = engine.session(id);
+        RealtimeSession s = console.session(id);
         if (s == null) return error(404, "not_found", "no connection " + id);
         s.disconnectByAdmin(text);
         ObjectNode out = Json.object();
@@ -320,7 +319,7 @@ public class AdminResource {
         Response denied = guard(authorization);
         if (denied != null) return denied;
         ObjectNode out = Json.object();
-        CdcService cdc = engine.cdc();
+        CdcService cdc = console.cdc();
         if (cdc == null) {
             out.put("state", "disabled");
             out.put("message", ErrorCode.POSTGRES_CHANGES_DISABLED.message());
@@ -337,7 +336,7 @@ public class AdminResource {
         errors.put("last_error", cdc.lastError());
         for (ErrorCode c : new ErrorCode[] {ErrorCode.POSTGRES_SUBSCRIPTION_INVALID, ErrorCode.POSTGRES_SUBSCRIBE_TIMEOUT,
                 ErrorCode.POSTGRES_SUBSCRIBE_REFUSED, ErrorCode.POSTGRES_BINDING_FAILED, ErrorCode.ROW_POLICY_DENIED}) {
-            errors.put(c.tag(), (long) engine.metrics().drops(c));
+            errors.put(c.tag(), (long) console.metrics().drops(c));
         }
         ArrayNode tables = out.putArray("tables");
         try {
@@ -379,14 +378,14 @@ public class AdminResource {
     public Response limits(@HeaderParam("authorization") String authorization) {
         Response denied = guard(authorization);
         if (denied != null) return denied;
-        return ok(limitsJson(engine.limits().settings()));
+        return ok(limitsJson(console.limits().settings()));
     }
 
     @PUT
     @Path("limits")
     @Consumes(MediaType.WILDCARD)
     public Response changeLimits(@HeaderParam("authorization") String authorization, byte[] body) {
-        AdminAccess.Caller caller = engine.adminAccess().check(authorization);
+        AdminAccess.Caller caller = console.adminAccess().check(authorization);
         if (!caller.allowed()) return refused(caller);
         JsonNode json = readObject(body);
         if (json == null) return error(400, "invalid_body", "expected a JSON object of limit keys to values, e.g. {\"herald.limits.max-events-per-second\": 100}");
@@ -397,7 +396,7 @@ public class AdminResource {
             map.put(e.getKey(), v.isIntegralNumber() ? (Object) v.bigIntegerValue() : v.isNumber() ? v.doubleValue() : v.isTextual() ? v.asText() : null);
         });
         if (map.isEmpty()) return error(400, "invalid_body", "no limit to change");
-        LimitStore store = engine.limitStore();
+        LimitStore store = console.limitStore();
         if (store == null) return error(503, "admin_disabled", "limits cannot be changed on this engine");
         try {
             return ok(limitsJson(store.change(map, caller.actor())));
@@ -417,7 +416,7 @@ public class AdminResource {
     public Response audit(@HeaderParam("authorization") String authorization, @QueryParam("max") Integer max) {
         Response denied = guard(authorization);
         if (denied != null) return denied;
-        LimitStore store = engine.limitStore();
+        LimitStore store = console.limitStore();
         ArrayNode list = Json.NODES.arrayNode();
         try {
             if (store != null) {
@@ -443,12 +442,12 @@ public class AdminResource {
         ObjectNode out = Json.object();
         ObjectNode l = out.putObject("limits");
         settings.asMap().forEach(l::put);
-        out.put("profile", engine.config().limitsProfile());
-        out.put("persistent", engine.limitStore() != null && engine.limitStore().persistent());
+        out.put("profile", console.config().limitsProfile());
+        out.put("persistent", console.limitStore() != null && console.limitStore().persistent());
         ObjectNode usage = out.putObject("usage");
-        usage.put("users", engine.limits().users());
-        usage.put("events_per_second", round(engine.limits().eventsPerSecond()));
-        usage.put("rest_requests_per_second", round(engine.limits().restPerSecond()));
+        usage.put("users", console.limits().users());
+        usage.put("events_per_second", round(console.limits().eventsPerSecond()));
+        usage.put("rest_requests_per_second", round(console.limits().restPerSecond()));
         return out;
     }
 
@@ -460,7 +459,7 @@ public class AdminResource {
         Response denied = guard(authorization);
         if (denied != null) return denied;
         ArrayNode list = Json.NODES.arrayNode();
-        for (PluginHost.Info p : engine.plugins().plugins()) {
+        for (PluginHost.Info p : console.plugins().plugins()) {
             ObjectNode o = list.addObject();
             o.put("id", p.id());
             o.put("version", p.version());
@@ -481,7 +480,7 @@ public class AdminResource {
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     private Response guard(String authorization) {
-        AdminAccess.Caller caller = engine.adminAccess().check(authorization);
+        AdminAccess.Caller caller = console.adminAccess().check(authorization);
         return caller.allowed() ? null : refused(caller);
     }
 

@@ -1,8 +1,13 @@
 package dev.herald.runtime.admin;
 
 import dev.herald.runtime.config.HeraldConfig;
-import dev.herald.runtime.core.Engine;
 import dev.herald.runtime.core.RealtimeSession;
+import dev.herald.runtime.core.Sessions;
+import dev.herald.runtime.core.TopicKey;
+import dev.herald.runtime.db.Database;
+import dev.herald.runtime.limits.Limits;
+import dev.herald.runtime.metrics.ChannelActivity;
+import dev.herald.runtime.metrics.HeraldMetrics;
 import io.micrometer.core.instrument.Gauge;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -40,12 +45,11 @@ public final class AdminSetup {
         return AdminAccess.withPassword(password);
     }
 
-    /** The limit store of the engine, with the limits stored by earlier runs applied; registers the gauges too. */
-    public static LimitStore limitStore(Engine engine) {
-        gauges(engine);
-        if (engine.database() == null) return new LimitStore(null, engine.limits());
-        engine.database().migrate();
-        LimitStore store = new LimitStore(engine.database().dataSource(), engine.limits());
+    /** The limit store of an engine (database may be null), with the limits stored by earlier runs applied. */
+    public static LimitStore limitStore(Database database, Limits limits) {
+        if (database == null) return new LimitStore(null, limits);
+        database.migrate();
+        LimitStore store = new LimitStore(database.dataSource(), limits);
         try {
             List<String> applied = store.applyStored();
             if (!applied.isEmpty()) LOG.info("applied limits changed from the admin API: {}", applied);
@@ -56,16 +60,16 @@ public final class AdminSetup {
     }
 
     /** Engine-wide gauges computed from its state (low cardinality: no per-topic labels). */
-    public static void gauges(Engine engine) {
-        var registry = engine.metrics().registry();
+    public static void gauges(HeraldMetrics metrics, Limits limits, Sessions sessions, ChannelActivity<TopicKey> activity) {
+        var registry = metrics.registry();
         if (registry.find("herald.users").gauge() != null) return;
-        Gauge.builder("herald.users", engine.limits(), l -> l.users())
+        Gauge.builder("herald.users", limits, l -> l.users())
                 .description("Connections with at least one joined channel (the concurrent-users limit counts these)").register(registry);
-        Gauge.builder("herald.events.rate", engine.limits(), l -> l.eventsPerSecond())
+        Gauge.builder("herald.events.rate", limits, l -> l.eventsPerSecond())
                 .description("Broadcast events per second (sent and delivered) averaged over the limits' rate window").register(registry);
-        Gauge.builder("herald.outbound.queued", engine, e -> e.sessions().stream().mapToInt(RealtimeSession::queueDepth).sum())
+        Gauge.builder("herald.outbound.queued", sessions, s -> s.list().stream().mapToInt(RealtimeSession::queueDepth).sum())
                 .description("Frames waiting in outbound queues, over all connections").register(registry);
-        Gauge.builder("herald.topics.active", engine.activity(), a -> a.snapshot().size())
+        Gauge.builder("herald.topics.active", activity, a -> a.snapshot().size())
                 .description("Topics with activity in the last five minutes or with subscribers").register(registry);
     }
 

@@ -1,7 +1,6 @@
 package dev.herald.runtime.admin;
 
 import dev.herald.api.ErrorCode;
-import dev.herald.runtime.core.Engine;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -23,7 +22,7 @@ public class AdminThrottleFilter implements ContainerRequestFilter, ContainerRes
     private static final String COUNTED = "herald.admin-throttle.counted";
 
     @Inject
-    Engine engine;
+    AdminConsole console;
 
     static String address(ContainerRequestContext request) {
         Object a = request.getProperty(REMOTE_ADDRESS);
@@ -41,10 +40,10 @@ public class AdminThrottleFilter implements ContainerRequestFilter, ContainerRes
 
     @Override
     public void filter(ContainerRequestContext request) {
-        if (!applies(request) || !engine.adminAccess().enabled()) return;
-        long wait = engine.loginThrottle().waitMs(address(request));
+        if (!applies(request) || !console.adminAccess().enabled()) return;
+        long wait = console.loginThrottle().waitMs(address(request));
         if (wait > 0) {
-            engine.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
+            console.metrics().drop(ErrorCode.ADMIN_LOGIN_THROTTLED);
             request.abortWith(AdminResource.tooManyAttempts(wait));
             return;
         }
@@ -54,7 +53,7 @@ public class AdminThrottleFilter implements ContainerRequestFilter, ContainerRes
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         if (request.getProperty(COUNTED) == null) return;
-        if (response.getStatus() == 401) engine.loginThrottle().reserve(address(request));
-        else if (response.getStatus() < 400) engine.loginThrottle().succeeded(address(request));
+        if (response.getStatus() == 401) console.loginThrottle().reserve(address(request));
+        else if (response.getStatus() < 400) console.loginThrottle().succeeded(address(request));
     }
 }

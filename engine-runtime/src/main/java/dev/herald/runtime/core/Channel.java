@@ -1,8 +1,9 @@
 package dev.herald.runtime.core;
 
-import dev.herald.runtime.metrics.ChannelStats;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.limits.Limits;
+import dev.herald.runtime.metrics.ChannelStats;
 import dev.herald.runtime.protocol.Outbound;
 import java.util.concurrent.ScheduledFuture;
 
@@ -19,7 +20,7 @@ public final class Channel {
     private final String presenceKey;
     private final ArrayNode postgresChanges;
     private ArrayNode subscribedChanges;
-    private dev.herald.runtime.plugin.PluginChannels.Rules rules;
+    private ChannelRules.Rule rule;
     private volatile boolean presenceEnabled;
     /** Read rights; always true on public channels, decided by policy on private ones. */
     private volatile boolean broadcastRead = true;
@@ -30,7 +31,8 @@ public final class Channel {
     private volatile Claims claims;
     private ScheduledFuture<?> expiry;
     private ScheduledFuture<?> expiryNotice;
-    private final dev.herald.runtime.limits.Limits.WindowCounter presenceCalls;
+    private final Limits.WindowCounter presenceCalls;
+    private volatile ChannelStats stats;
 
     Channel(RealtimeSession session, TopicKey key, String joinRef, JoinRequest join, String presenceKey, Claims claims) {
         this.session = session;
@@ -42,7 +44,7 @@ public final class Channel {
         this.presenceKey = presenceKey;
         this.postgresChanges = join.postgresChanges();
         this.claims = claims;
-        this.presenceCalls = session == null ? null : session.engine().limits().presenceCallCounter();
+        this.presenceCalls = session == null ? null : session.context().limits.presenceCallCounter();
     }
 
     public TopicKey key() { return key; }
@@ -55,13 +57,13 @@ public final class Channel {
     public boolean presenceEnabled() { return presenceEnabled; }
     public Claims claims() { return claims; }
     public ArrayNode postgresChanges() { return postgresChanges; }
-    /** The bindings as subscribed: the client's, with plugin default filters filled in (same ids). */
+    /** The bindings as subscribed: the client's, with default filters of the channel rule filled in (same ids). */
     public ArrayNode subscribedChanges() { return subscribedChanges != null ? subscribedChanges : postgresChanges; }
-    /** The plugin rules of this channel, or null when no plugin declares it. */
-    public dev.herald.runtime.plugin.PluginChannels.Rules rules() { return rules; }
+    /** The declared rule of this channel (see {@link ChannelRules}), or null when none applies. */
+    public ChannelRules.Rule rule() { return rule; }
 
-    void pluginRules(dev.herald.runtime.plugin.PluginChannels.Rules rules, ArrayNode subscribed) {
-        this.rules = rules;
+    void rule(ChannelRules.Rule rule, ArrayNode subscribed) {
+        this.rule = rule;
         this.subscribedChanges = subscribed;
     }
     public RealtimeSession session() { return session; }
@@ -91,7 +93,7 @@ public final class Channel {
     }
 
     /** Client presence calls in the current window (guarded by the session lock). */
-    dev.herald.runtime.limits.Limits.WindowCounter presenceCalls() {
+    Limits.WindowCounter presenceCalls() {
         return presenceCalls;
     }
 
@@ -111,9 +113,7 @@ public final class Channel {
     /** This topic's activity record for the admin API (looked up once per join). */
     ChannelStats stats() {
         ChannelStats s = stats;
-        if (s == null) stats = s = session.engine().activity().of(key);
+        if (s == null) stats = s = session.context().activity.of(key);
         return s;
     }
-
-    private volatile ChannelStats stats;
 }

@@ -13,7 +13,7 @@ import dev.herald.runtime.policy.Principals;
  *
  * <p>Thread-safe (the authoriser is immutable); callers cache answers on their {@link Channel} under the session lock.
  */
-final class ChannelAccess {
+public final class ChannelAccess {
     /** What a join or a token refresh may read: broadcasts, and presence when the channel uses it. */
     record ReadRights(boolean broadcast, boolean presence) {
         boolean any() {
@@ -23,7 +23,7 @@ final class ChannelAccess {
 
     private final ChannelAuthorizer authorizer;
 
-    ChannelAccess(ChannelAuthorizer authorizer) {
+    public ChannelAccess(ChannelAuthorizer authorizer) {
         this.authorizer = authorizer;
     }
 

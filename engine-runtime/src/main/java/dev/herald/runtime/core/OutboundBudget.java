@@ -16,7 +16,7 @@ final class OutboundBudget {
     private final AtomicBoolean enforcing = new AtomicBoolean();
     private final Runnable enforce;
 
-    /** @param enforce closes the connections furthest behind until the total is below the bound (see Engine) */
+    /** @param enforce closes the connections furthest behind until the total is below the bound (see Sessions) */
     OutboundBudget(long maxBytes, Runnable enforce) {
         this.maxBytes = maxBytes;
         this.enforce = enforce;

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * (after a restart), and swept by age and count. The epoch is stored too, so positions stay comparable across
  * restarts. A crash can lose the last batch; a client resuming past it is told to refetch. Thread-safe.
  */
-final class PgBroadcastStore implements AutoCloseable {
+public final class PgBroadcastStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgBroadcastStore.class);
 
     private record Pending(TopicKey key, long position, String message, byte[] binary) {
@@ -50,6 +50,11 @@ final class PgBroadcastStore implements AutoCloseable {
     private final String epoch;
     private final boolean previousRunCrashed;
 
+    /** Opens the store in Herald's schema (migrated by the caller): loads or creates the epoch, notes a crashed run. */
+    public static PgBroadcastStore open(DataSource dataSource, long maxAgeMs, int maxPerTopic) throws SQLException {
+        return new PgBroadcastStore(dataSource, maxAgeMs, maxPerTopic);
+    }
+
     PgBroadcastStore(DataSource dataSource, long maxAgeMs, int maxPerTopic) throws SQLException {
         this.dataSource = dataSource;
         this.maxAgeMs = maxAgeMs;
@@ -60,7 +65,7 @@ final class PgBroadcastStore implements AutoCloseable {
         writer.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
     }
 
-    String epoch() {
+    public String epoch() {
         return epoch;
     }
 

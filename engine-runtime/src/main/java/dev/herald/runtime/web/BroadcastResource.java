@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.api.policy.Principal;
 import dev.herald.runtime.auth.TokenException;
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.protocol.UserBroadcast;

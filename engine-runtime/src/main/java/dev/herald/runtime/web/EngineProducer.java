@@ -1,8 +1,9 @@
 package dev.herald.runtime.web;
 
 import dev.herald.runtime.config.HeraldConfig;
-import dev.herald.runtime.core.Engine;
-import dev.herald.runtime.core.EngineBootstrap;
+import dev.herald.runtime.admin.AdminConsole;
+import dev.herald.runtime.boot.Engine;
+import dev.herald.runtime.boot.EngineBootstrap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -28,6 +29,13 @@ public class EngineProducer {
         engine.startupNotes().forEach(LOG::info);
         LOG.info("Herald engine started inside the application server");
         return engine;
+    }
+
+    /** What the admin API sees of the engine. */
+    @Produces
+    @Singleton
+    AdminConsole admin(Engine engine) {
+        return engine.admin();
     }
 
     void close(@Disposes Engine engine) {

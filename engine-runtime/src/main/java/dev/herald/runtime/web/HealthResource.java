@@ -2,7 +2,7 @@ package dev.herald.runtime.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.runtime.cdc.CdcService;
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.protocol.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,7 +1,7 @@
 package dev.herald.runtime.web;
 
 import dev.herald.api.ErrorCode;
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.protocol.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -2,7 +2,7 @@ package dev.herald.runtime.web;
 
 import dev.herald.api.plugin.SocketEndpoint;
 import dev.herald.api.policy.Principal;
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.plugin.PluginHost;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;

@@ -1,6 +1,6 @@
 package dev.herald.runtime.web;
 
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
 import dev.herald.runtime.core.RealtimeSession;
 import jakarta.websocket.CloseReason;

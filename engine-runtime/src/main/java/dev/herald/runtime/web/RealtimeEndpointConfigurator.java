@@ -1,6 +1,6 @@
 package dev.herald.runtime.web;
 
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.websocket.server.ServerEndpointConfig;
 

@@ -1,7 +1,7 @@
 package dev.herald.runtime.web;
 
 import dev.herald.runtime.admin.AdminThrottleFilter;
-import dev.herald.runtime.core.Engine;
+import dev.herald.runtime.boot.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
 import jakarta.inject.Inject;
 import jakarta.servlet.AsyncContext;

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /** Records what the engine writes; writes complete inline unless {@link #stall} is set. */
-final class FakeConnection implements Connection {
-    final List<Object> frames = new ArrayList<>();
-    volatile Integer closeCode;
-    volatile boolean stall;
+public final class FakeConnection implements Connection {
+    public final List<Object> frames = new ArrayList<>();
+    public volatile Integer closeCode;
+    public volatile boolean stall;
 
     @Override
     public synchronized void sendText(String text, Consumer<Throwable> done) {
@@ -33,7 +33,7 @@ final class FakeConnection implements Connection {
     }
 
     /** The close code, waiting briefly: server-side closes are issued from the engine's timer thread. */
-    Integer awaitClose() throws InterruptedException {
+    public Integer awaitClose() throws InterruptedException {
         long end = System.currentTimeMillis() + 2_000;
         while (closeCode == null && System.currentTimeMillis() < end) Thread.sleep(5);
         return closeCode;
@@ -44,24 +44,24 @@ final class FakeConnection implements Connection {
         return "fake";
     }
 
-    synchronized List<String> texts() {
+    public synchronized List<String> texts() {
         List<String> out = new ArrayList<>();
         for (Object f : frames) if (f instanceof String s) out.add(s);
         return out;
     }
 
-    synchronized List<byte[]> binaries() {
+    public synchronized List<byte[]> binaries() {
         List<byte[]> out = new ArrayList<>();
         for (Object f : frames) if (f instanceof byte[] b) out.add(b);
         return out;
     }
 
-    synchronized String last() {
+    public synchronized String last() {
         return (String) frames.get(frames.size() - 1);
     }
 
     /** Parsed text frames whose event (index 3 for v2, "event" for v1) equals {@code event}. */
-    synchronized List<JsonNode> events(String event) {
+    public synchronized List<JsonNode> events(String event) {
         List<JsonNode> out = new ArrayList<>();
         for (String t : texts()) {
             try {
@@ -75,7 +75,7 @@ final class FakeConnection implements Connection {
         return out;
     }
 
-    synchronized void clear() {
+    public synchronized void clear() {
         frames.clear();
     }
 }

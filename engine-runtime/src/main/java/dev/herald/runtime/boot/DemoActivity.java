@@ -1,9 +1,8 @@
-package dev.herald.runtime.admin;
+package dev.herald.runtime.boot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.runtime.auth.SecretStore;
 import dev.herald.runtime.core.Connection;
-import dev.herald.runtime.core.Engine;
 import dev.herald.runtime.core.HandshakeVerdict;
 import dev.herald.runtime.core.RealtimeSession;
 import dev.herald.runtime.protocol.Json;

@@ -1,5 +1,9 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.Channel;
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.HandshakeVerdict;
+import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class RealtimeSessionTest {
+public class RealtimeSessionTest {
     private Engine engine;
 
     @BeforeEach
@@ -36,7 +40,7 @@ class RealtimeSessionTest {
         engine.close();
     }
 
-    static Engine engine(Map<String, String> extra) {
+    public static Engine engine(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of("HERALD_JWT_SECRET", Tokens.SECRET, "HERALD_CDC_ENABLED", "false", "HERALD_REPLAY_MAX_MESSAGES", "0"));
         env.putAll(extra);
         return EngineBootstrap.start(HeraldConfig.load(env, new Properties()), EngineBootstrap.Hosting.STANDALONE);

@@ -1,5 +1,8 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.Broadcasts;
+import dev.herald.runtime.core.Channel;
+import dev.herald.runtime.core.FakeConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,9 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.HandshakeVerdict;
+import dev.herald.runtime.core.RealtimeSession;
+import dev.herald.runtime.core.TopicKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +60,7 @@ class AdminSessionTest {
         assertEquals(Map.of(ErrorCode.PAYLOAD_SIZE_EXCEEDED, 1L), s.drops());
         assertEquals(1, s.recentDrops());
         assertEquals(List.of(a.channels().get(0).key()), List.of(new TopicKey(false, "room")));
-        assertEquals(0, engine.presenceMembers(new TopicKey(false, "room")), "nobody tracked presence");
+        assertEquals(0, engine.presence().members(new TopicKey(false, "room")), "nobody tracked presence");
     }
 
     @Test
@@ -91,8 +95,8 @@ class AdminSessionTest {
         }
         assertNotNull(lobby);
         assertTrue(lobby.totalIn() > 4, "demo broadcasts flow");
-        assertEquals(4, engine.presenceMembers(new TopicKey(false, "demo-lobby")));
-        assertTrue(engine.sessions().stream().allMatch(x -> x.id().startsWith("demo-")));
+        assertEquals(4, engine.presence().members(new TopicKey(false, "demo-lobby")));
+        assertTrue(engine.sessions().list().stream().allMatch(x -> x.id().startsWith("demo-")));
         assertEquals(4, engine.sessionCount());
     }
 }

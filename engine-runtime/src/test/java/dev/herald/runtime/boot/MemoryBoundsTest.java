@@ -1,5 +1,7 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -86,8 +88,8 @@ class MemoryBoundsTest {
         String start = joinReply(c, "room").path("payload").path("response").path("herald_pos").path("broadcast").asText();
         for (int i = 0; i < 20; i++) publish("room", big(MB));
         // Each message costs its payload plus its encoded frame (twice: text and framed copy), about 3 MB here.
-        assertTrue(engine.replayBudget().bytes() <= 8 * MB, "kept " + engine.replayBudget().bytes());
-        assertTrue(engine.replayBudget().count() >= 2, "still keeps the newest messages: " + engine.replayBudget().count());
+        assertTrue(engine.broadcasts().keptBytes() <= 8 * MB, "kept " + engine.broadcasts().keptBytes());
+        assertTrue(engine.broadcasts().keptCount() >= 2, "still keeps the newest messages: " + engine.broadcasts().keptCount());
         // The start of the topic is gone: a resume from there is told to refetch.
         Client late = connect();
         join(late, "room", start);
@@ -100,25 +102,25 @@ class MemoryBoundsTest {
                 "HERALD_REPLAY_TOPIC_MAX_BYTES", String.valueOf(4 * MB), "HERALD_REPLAY_MAX_BYTES", String.valueOf(8 * MB)));
         // REST broadcasts of 1 MB to a new topic each, nobody subscribed: the flood of the adversarial review.
         for (int i = 0; i < 60; i++) publish("flood-" + i, big(MB));
-        assertTrue(engine.replayBudget().bytes() <= 8 * MB, "kept " + engine.replayBudget().bytes());
-        assertTrue(engine.replayBudget().count() >= 6, "keeps the newest ones: " + engine.replayBudget().count());
+        assertTrue(engine.broadcasts().keptBytes() <= 8 * MB, "kept " + engine.broadcasts().keptBytes());
+        assertTrue(engine.broadcasts().keptCount() >= 6, "keeps the newest ones: " + engine.broadcasts().keptCount());
     }
 
     @Test
     void theAgeBoundIsAppliedByTheTimerAndIdleTopicsAreRetired() throws Exception {
         engine = RealtimeSessionTest.engine(Map.of("HERALD_REPLAY_MAX_MESSAGES", "10000", "HERALD_REPLAY_MAX_AGE_MS", "500"));
         for (int i = 0; i < 50; i++) publish("aging-" + i, big(10_000));
-        assertEquals(50, engine.replayBudget().count());
+        assertEquals(50, engine.broadcasts().keptCount());
         // Nobody touches these topics again: the sweep alone must drop their messages, then the logs themselves.
-        waitUntil(() -> engine.replayBudget().count() == 0, 3_000, "messages aged out");
-        assertEquals(0, engine.replayBudget().bytes());
-        waitUntil(() -> engine.topicLogCount() == 0, 3_000, "idle topic logs retired");
+        waitUntil(() -> engine.broadcasts().keptCount() == 0, 3_000, "messages aged out");
+        assertEquals(0, engine.broadcasts().keptBytes());
+        waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 3_000, "idle topic logs retired");
     }
 
     /** Publishes once to many other topics and waits until their logs are retired (their tombs fill every slot). */
     private void retireManyOtherTopics() throws InterruptedException {
         for (int i = 0; i < 20_000; i++) publish("other-" + i, "x");
-        waitUntil(() -> engine.topicLogCount() == 0, 10_000, "the other topics retired");
+        waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 10_000, "the other topics retired");
     }
 
     private String lastPosition(Client c) throws Exception {
@@ -136,7 +138,7 @@ class MemoryBoundsTest {
         publish("quiet", "two");
         String last = lastPosition(first);
         first.session().onClosed();
-        waitUntil(() -> engine.topicLogCount() == 0, 3_000, "the topic's log retired");
+        waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 3_000, "the topic's log retired");
         Client back = connect();
         join(back, "quiet", last);
         JsonNode notice = recovery(back, "quiet");
@@ -162,7 +164,7 @@ class MemoryBoundsTest {
         String old = lastPosition(first);
         assertTrue(old.startsWith("b:"), old);
         first.session().onClosed();
-        waitUntil(() -> engine.topicLogCount() == 0, 3_000, "the topic's log retired");
+        waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 3_000, "the topic's log retired");
         retireManyOtherTopics();
         Client back = connect();
         join(back, "quiet", old);
@@ -190,9 +192,9 @@ class MemoryBoundsTest {
         join(reader, "t0", null);
         // The paused queues' join replies are in flight (not counted); the four broadcasts wait, shared by both.
         for (int i = 0; i < 4; i++) publish("t0", big(MB));
-        assertEquals(8L * MB, engine.outboundBudget().bytes(), 8L * 4096, "shared frames count once (each at twice its size: text and framed copy)");
+        assertEquals(8L * MB, engine.sessions().queuedBytes(), 8L * 4096, "shared frames count once (each at twice its size: text and framed copy)");
         for (int round = 0; round < 4; round++) for (int t = 1; t < 4; t++) publish("t" + t, big(MB));
-        assertTrue(engine.outboundBudget().bytes() <= 16 * MB, "total " + engine.outboundBudget().bytes());
+        assertTrue(engine.sessions().queuedBytes() <= 16 * MB, "total " + engine.sessions().queuedBytes());
         int closed = 0;
         for (Client p : paused) {
             Integer code = p.conn().closeCode != null ? p.conn().closeCode : null;
@@ -230,8 +232,8 @@ class MemoryBoundsTest {
             c.session().onText("{\"topic\":\"realtime:used-" + i + "\",\"event\":\"phx_leave\",\"payload\":{},\"ref\":\"3\",\"join_ref\":\"1\"}");
             if (i % 500 == 0) c.conn().frames.clear();
         }
-        waitUntil(() -> engine.topicLogCount() == 0, 5_000, "topic logs retired");
-        assertEquals(0, engine.replayBudget().count());
+        waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 5_000, "topic logs retired");
+        assertEquals(0, engine.broadcasts().keptCount());
         waitUntil(() -> engine.activity().snapshot().size() <= dev.herald.runtime.metrics.ChannelActivity.MAX_UNSUBSCRIBED, 3_000,
                 "console records capped");
     }

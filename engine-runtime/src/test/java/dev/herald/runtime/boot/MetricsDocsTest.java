@@ -1,4 +1,4 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -34,7 +34,7 @@ class MetricsDocsTest {
                 List.of(), engine.metrics(), new RowAuthorizer(List.of()), 0, 0, 0, (b, e) -> { });
         String scrape;
         try {
-            AdminSetup.gauges(engine);
+            AdminSetup.gauges(engine.metrics(), engine.limits(), engine.sessions(), engine.activity());
             scrape = engine.metrics().scrape();
         } finally {
             cdc.close();

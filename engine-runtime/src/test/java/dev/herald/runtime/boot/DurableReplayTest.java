@@ -1,5 +1,7 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,13 +70,13 @@ class DurableReplayTest {
                 old = conn.events("broadcast").get(1).get(4).get("meta").get("herald_pos").asText();
                 s.onClosed();
                 long end = System.currentTimeMillis() + 5_000;
-                while (first.topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
-                assertEquals(0, first.topicLogCount(), "the quiet topic's log was retired");
+                while (first.broadcasts().topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
+                assertEquals(0, first.broadcasts().topicLogCount(), "the quiet topic's log was retired");
                 // Many other topics retire after it, so the engine no longer remembers this one's stream.
                 for (int i = 0; i < 20_000; i++) first.broadcastJson("other-" + i, false, "e", Json.object(), null, null);
                 end = System.currentTimeMillis() + 10_000;
-                while (first.topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
-                assertEquals(0, first.topicLogCount(), "the other topics retired");
+                while (first.broadcasts().topicLogCount() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
+                assertEquals(0, first.broadcasts().topicLogCount(), "the other topics retired");
                 FakeConnection again = new FakeConnection();
                 RealtimeSession s2 = first.open(again, first.checkHandshake("2.0.0", Tokens.valid(), null));
                 s2.onText("[\"1\",\"1\",\"realtime:r\",\"phx_join\",{\"config\":{\"broadcast\":{\"herald_resume\":{\"broadcast\":\"" + old + "\"}}}}]");

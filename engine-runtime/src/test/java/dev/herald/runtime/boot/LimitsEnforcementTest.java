@@ -1,5 +1,8 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.HandshakeVerdict;
+import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.herald.runtime.core;
+package dev.herald.runtime.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
