@@ -5,7 +5,7 @@ import dev.herald.runtime.protocol.ProtocolVersion;
 
 /**
  * The outcome of checking a WebSocket upgrade request. When refused, the host answers with {@link #status()} and
- * {@link #body()} (a JSON object {@code {"error": ...}}, or empty) as docs/wire-protocol.md ("Handshake") describes, after
+ * {@link #body()} (a JSON object {@code {"error": ...}}, or empty) as docs/wire-protocol.md (Handshake) describes, after
  * {@link #delayMs()} without blocking a worker thread.
  */
 public record HandshakeVerdict(boolean accepted, int status, String body, long delayMs, ProtocolVersion version,

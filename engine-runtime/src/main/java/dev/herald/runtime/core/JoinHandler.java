@@ -125,7 +125,7 @@ final class JoinHandler {
         context.tokens.scheduleExpiry(session, ch);
         if (!ch.postgresChanges().isEmpty() && context.changes != null && join.waitForPostgres()) {
             // postgres_changes_options.wait: the reply waits until the bindings are live
-            // (docs/wire-protocol.md, "Waiting for the subscription").
+            // (docs/wire-protocol.md, Waiting for the subscription).
             context.changes.subscribe(ch, claims, ch.subscribedChanges(), join.resumeChanges())
                     .orTimeout(join.waitTimeoutMs(), TimeUnit.MILLISECONDS)
                     .whenComplete((result, error) -> joinedAfterWait(session, ch, m, join, result, error));

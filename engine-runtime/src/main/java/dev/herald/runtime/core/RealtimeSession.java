@@ -391,7 +391,7 @@ public final class RealtimeSession {
         disconnect(ErrorCode.IDLE_TIMEOUT, 1000, "idle timeout", context.config.wsIdleTimeoutMs());
     }
 
-    /** First step of a graceful drain: every joined channel is told the server is going away (docs/wire-protocol.md, "Server-initiated closes"). */
+    /** First step of a graceful drain: every joined channel is told the server is going away (docs/wire-protocol.md, Server-initiated closes). */
     synchronized void announceDisconnect() {
         for (Channel ch : channels.values()) {
             push(ch, "system", null, SystemMessages.serverDisconnect(ch.subTopic()));

@@ -18,7 +18,7 @@ public record LimitSettings(int maxConcurrentUsers, int maxJoinsPerSecond, int m
         return new LimitSettings(0, 5_000, 500, 0, 0, 60, 30_000, 3_000, 4_096, 0, 10_000);
     }
 
-    /** Supabase Realtime's tenant defaults (protocol.md §7.1). */
+    /** Supabase Realtime's tenant defaults (docs/wire-protocol.md, Limits and error texts). */
     public static LimitSettings supabase() {
         return new LimitSettings(200, 100, 100, 100, 1_000, 5, 30_000, 3_000, 4_096, 0, 60_000);
     }

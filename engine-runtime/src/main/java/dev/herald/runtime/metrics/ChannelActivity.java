@@ -2,6 +2,7 @@ package dev.herald.runtime.metrics;
 
 import dev.herald.api.ErrorCode;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +83,7 @@ public final class ChannelActivity<K> {
         List<Map.Entry<K, ChannelStats>> idle = new ArrayList<>();
         for (Map.Entry<K, ChannelStats> e : topics.entrySet()) if (!subscribed.test(e.getKey())) idle.add(e);
         if (idle.size() <= MAX_UNSUBSCRIBED) return;
-        idle.sort(java.util.Comparator.comparingLong(e -> e.getValue().lastActivityMs()));
+        idle.sort(Comparator.comparingLong(e -> e.getValue().lastActivityMs()));
         for (int i = 0; i < idle.size() - MAX_UNSUBSCRIBED; i++) topics.remove(idle.get(i).getKey(), idle.get(i).getValue());
     }
 

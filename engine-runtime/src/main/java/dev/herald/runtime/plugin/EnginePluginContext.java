@@ -5,6 +5,7 @@ import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
+import dev.herald.runtime.protocol.Json;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -53,7 +55,7 @@ public final class EnginePluginContext implements PluginContext {
     }
 
     /** Builds the contexts of a host's plugins; services published by one plugin are visible to all. */
-    public static java.util.function.Function<String, PluginContext> factory(PluginHost host, Engineside engine) {
+    public static Function<String, PluginContext> factory(PluginHost host, Engineside engine) {
         Map<Class<?>, Object> services = new ConcurrentHashMap<>();
         return id -> {
             PluginHost.Loaded l = host.loaded(id);
@@ -89,7 +91,7 @@ public final class EnginePluginContext implements PluginContext {
     @Override
     public void broadcast(String topic, boolean privateChannel, String event, Object payload) {
         if (topic == null || topic.isBlank() || event == null || event.isBlank()) throw new IllegalArgumentException("topic and event are required");
-        engine.broadcast(topic, privateChannel, event, dev.herald.runtime.protocol.Json.MAPPER.valueToTree(payload));
+        engine.broadcast(topic, privateChannel, event, Json.MAPPER.valueToTree(payload));
     }
 
     @Override
@@ -128,7 +130,7 @@ public final class EnginePluginContext implements PluginContext {
     public static NotAuthorizedException unauthorized(String message) {
         Map<String, String> body = Map.of("error", ErrorCode.REST_UNAUTHORIZED.message(), "message", message);
         return new NotAuthorizedException(Response.status(401).type(MediaType.APPLICATION_JSON_TYPE)
-                .header("WWW-Authenticate", "Bearer").entity(dev.herald.runtime.protocol.Json.MAPPER.valueToTree(body).toString()).build());
+                .header("WWW-Authenticate", "Bearer").entity(Json.MAPPER.valueToTree(body).toString()).build());
     }
 
     void close() {

@@ -2,6 +2,7 @@ package dev.herald.runtime.plugin;
 
 import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.plugin.PluginFactory;
 import dev.herald.api.plugin.RowChange;
@@ -16,24 +17,19 @@ import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.db.SchemaMigrations;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.runtime.policy.TopicPattern;
-import java.io.IOException;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,68 +92,20 @@ public final class PluginHost {
     private final Map<String, PluginContext> contexts = new HashMap<>();
     private boolean closed;
 
-    /** Finds the plugins on Herald's class path and in {@code herald.plugins.dir}. */
+    /** Finds the plugins on Herald's class path and in {@code herald.plugins.dir} (see {@link PluginDiscovery}). */
     public static PluginHost discover(HeraldConfig config) {
-        ClassLoader parent = PluginHost.class.getClassLoader();
-        Path dir = config.pluginsDir() != null ? config.pluginsDir() : besideTheJar();
-        ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
-        List<PluginFactory> found = new ArrayList<>();
-        try {
-            ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
-        } catch (java.util.ServiceConfigurationError e) {
-            throw new ConfigException("Cannot load a plugin: " + e.getMessage());
-        }
-        return new PluginHost(config, found, loader);
+        PluginDiscovery.Found found = PluginDiscovery.find(config);
+        return new PluginHost(config, found.factories(), found.loader());
     }
 
     /** The factories on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
     public static List<PluginFactory> factoriesIn(Path dir) {
-        ClassLoader parent = PluginHost.class.getClassLoader();
-        ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
-        List<PluginFactory> found = new ArrayList<>();
-        ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
-        return found;
+        return PluginDiscovery.factoriesIn(dir);
     }
 
     /** A host over the given factories (tests and embedders). */
     public static PluginHost of(HeraldConfig config, List<PluginFactory> factories) {
         return new PluginHost(config, factories, PluginHost.class.getClassLoader());
-    }
-
-    /**
-     * Without {@code herald.plugins.dir}: the {@code plugins} folder next to the jar Herald runs from, or next to its
-     * folder ({@code lib/herald.jar} → {@code plugins/} in the standalone archive). Null when there is none (or when
-     * Herald does not run from a jar, as in an application server's exploded WAR).
-     */
-    static Path besideTheJar() {
-        try {
-            java.security.CodeSource source = PluginHost.class.getProtectionDomain().getCodeSource();
-            if (source == null || source.getLocation() == null) return null;
-            Path jar = Path.of(source.getLocation().toURI());
-            if (!Files.isRegularFile(jar) || !jar.getFileName().toString().equals("herald.jar")) return null;
-            Path here = jar.getParent();
-            for (Path candidate : new Path[] {here.resolve("plugins"), here.getParent() == null ? null : here.getParent().resolve("plugins")}) {
-                if (candidate != null && Files.isDirectory(candidate)) return candidate;
-            }
-        } catch (RuntimeException | java.net.URISyntaxException e) {
-            LOG.debug("cannot locate Herald's jar: {}", e.toString());
-        }
-        return null;
-    }
-
-    private static ClassLoader folderLoader(Path dir, ClassLoader parent) {
-        if (!Files.isDirectory(dir)) {
-            throw new ConfigException("Invalid value for " + HeraldConfig.envName(HeraldConfig.PLUGINS_DIR) + " (" + HeraldConfig.PLUGINS_DIR
-                    + "): '" + dir + "' is not a folder");
-        }
-        List<URL> jars = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) jars.add(p.toUri().toURL());
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read the plugins folder '" + dir + "': " + e.getMessage());
-        }
-        jars.forEach(j -> LOG.info("plugin jar {}", j));
-        return new URLClassLoader("herald-plugins", jars.toArray(URL[]::new), parent);
     }
 
     private PluginHost(HeraldConfig config, List<PluginFactory> found, ClassLoader loader) {
@@ -217,40 +165,10 @@ public final class PluginHost {
                 disabled.add(new Info(f.id(), f.version(), f.description(), false, List.of(), List.of(), Map.of()));
                 continue;
             }
-            List<dev.herald.api.plugin.ConfigKey> keys = f.configKeys() == null ? List.of() : f.configKeys();
+            List<ConfigKey> keys = f.configKeys() == null ? List.of() : f.configKeys();
             active.put(f.id(), new Loaded(f, new PluginSettings(f.id(), keys, byPlugin.getOrDefault(f.id(), Map.of()))));
         }
-        this.ordered = order(active, byId.keySet());
-    }
-
-    /** Dependencies first; among independent plugins, discovery order. */
-    private static List<Loaded> order(Map<String, Loaded> active, Set<String> installed) {
-        for (Loaded l : active.values()) {
-            for (String dep : l.factory.dependsOn()) {
-                if (!active.containsKey(dep)) {
-                    throw new ConfigException("Plugin '" + l.id() + "' depends on '" + dep + "', which is "
-                            + (installed.contains(dep) ? "disabled (" + HeraldConfig.envName(HeraldConfig.PLUGINS_PREFIX + dep + ".enabled") + "=false)" : "not installed"));
-                }
-            }
-        }
-        List<Loaded> out = new ArrayList<>();
-        Set<String> done = new LinkedHashSet<>();
-        for (Loaded l : active.values()) visit(l, active, done, new ArrayList<>(), out);
-        return Collections.unmodifiableList(out);
-    }
-
-    private static void visit(Loaded l, Map<String, Loaded> active, Set<String> done, List<String> path, List<Loaded> out) {
-        if (done.contains(l.id())) return;
-        if (path.contains(l.id())) {
-            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(l.id()), path.size()));
-            cycle.add(l.id());
-            throw new ConfigException("Plugin dependency cycle: " + String.join(" -> ", cycle));
-        }
-        path.add(l.id());
-        for (String dep : l.factory.dependsOn().stream().sorted().toList()) visit(active.get(dep), active, done, path, out);
-        path.remove(path.size() - 1);
-        done.add(l.id());
-        out.add(l);
+        this.ordered = DependencyOrder.of(active, byId.keySet());
     }
 
     /** The enabled plugins' ids in start order. */
@@ -303,7 +221,7 @@ public final class PluginHost {
             }
             // A table the migrations just created but the plugin does not declare would be captured by a pattern such
             // as public.*; only a first migration can tell, which is when plugin authors run it.
-            Set<String> created = new java.util.TreeSet<>(PluginTables.tablesIn(dataSource, l.tables.schema()));
+            Set<String> created = new TreeSet<>(PluginTables.tablesIn(dataSource, l.tables.schema()));
             created.removeAll(before);
             created.removeAll(l.tables.published());
             created.removeAll(l.tables.internal());
@@ -360,7 +278,7 @@ public final class PluginHost {
                 }
                 Object root = f.restResource();
                 if (root != null) restRoots.put(l.id(), root);
-                Set<String> paths = new java.util.HashSet<>();
+                Set<String> paths = new HashSet<>();
                 for (SocketEndpoint s : f.sockets()) {
                     if (!paths.add(s.path())) throw new ConfigException("Plugin '" + l.id() + "' declares the socket path '" + s.path() + "' twice");
                     sockets.add(new Socket(l.id(), s));

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,7 +41,7 @@ final class PluginSettings implements PluginConfig {
     }
 
     static String envSuffix(String keyName) {
-        return keyName.toUpperCase(java.util.Locale.ROOT).replace('-', '_').replace('.', '_');
+        return keyName.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
     private String check(ConfigKey k, String v, String shownAs) {

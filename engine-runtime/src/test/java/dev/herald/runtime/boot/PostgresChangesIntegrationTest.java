@@ -214,7 +214,7 @@ class PostgresChangesIntegrationTest {
             }
         }
         ObjectNode exp = (ObjectNode) expected;
-        exp.put("q", "0102ff"); // bytea: hex without the \x prefix (protocol.md §3.5)
+        exp.put("q", "0102ff"); // bytea: hex without the \x prefix (docs/wire-protocol.md, Value encoding)
         for (Iterator<String> it = exp.fieldNames(); it.hasNext(); ) {
             String col = it.next();
             assertEquals(exp.get(col), record.get(col), "column " + col);
