@@ -378,37 +378,56 @@ class OutboundQueueTest {
     }
 
     @Test
-    void closingTheQueueFurthestBehindBringsTheGlobalBudgetBackUnderItsBound() {
-        // The engine's enforcement sorts connections by queuedBytes() and closes the largest first until the budget is
-        // no longer over: here the queues' side of that contract, with the selection done as the engine does it.
-        List<OutboundQueue> queues = new ArrayList<>();
-        List<OutboundQueue> closed = new ArrayList<>();
+    void theEnforcementRunsOnOneThreadAtATimeAndOthersDoNotWaitForIt() {
+        AtomicInteger runs = new AtomicInteger();
+        OutboundQueue[] other = new OutboundQueue[1];
+        List<Boolean> nestedAccepted = new ArrayList<>();
+        OutboundBudget budget = new OutboundBudget(30, () -> {
+            runs.incrementAndGet();
+            // An offer made while the enforcement runs (here: from inside it) goes on without running it again.
+            nestedAccepted.add(other[0].offer(text("0123456789"), null));
+        });
+        OutboundQueue q = new OutboundQueue(new ManualConnection(), 100, 1_000_000, budget, new RecordingListener());
+        other[0] = new OutboundQueue(new ManualConnection(), 100, 1_000_000, budget, new RecordingListener());
+        other[0].offer(text("f"), null);
+        q.offer(text("f"), null);
+        assertEquals(0, runs.get());
+        q.offer(text("0123456789".repeat(2)), null); // 40 of 30: over
+        assertEquals(1, runs.get(), "not re-entered by the nested offer");
+        assertEquals(List.of(true), nestedAccepted);
+        assertEquals(60, budget.bytes());
+        q.offer(text("x"), null);
+        assertEquals(2, runs.get(), "the guard was released after the run");
+    }
+
+    @Test
+    void closingAQueueFromTheEnforcementReleasesItsBytesBeforeTheNextCheck() {
+        // The engine's enforcement ranks connections by queuedBytes() and closes one at a time until over() is false;
+        // which one it picks is the engine's (Engine.enforceOutboundBudget). What it relies on from the queues is
+        // checked here: queuedBytes() measures each reader's lag, and close() gives the bytes back at once.
+        List<Boolean> overAfterClose = new ArrayList<>();
         OutboundBudget[] ref = new OutboundBudget[1];
+        OutboundQueue[] behind = new OutboundQueue[1];
         OutboundBudget budget = new OutboundBudget(100, () -> {
-            List<OutboundQueue> behind = new ArrayList<>(queues);
-            behind.sort((a, b) -> Long.compare(b.queuedBytes(), a.queuedBytes()));
-            for (OutboundQueue q : behind) {
-                if (!ref[0].over() || q.queuedBytes() == 0) return;
-                q.close();
-                closed.add(q);
-            }
+            behind[0].close();
+            overAfterClose.add(ref[0].over());
         });
         ref[0] = budget;
         OutboundQueue small = new OutboundQueue(new ManualConnection(), 100, 1_000_000, budget, new RecordingListener());
         OutboundQueue large = new OutboundQueue(new ManualConnection(), 100, 1_000_000, budget, new RecordingListener());
-        queues.add(small);
-        queues.add(large);
+        behind[0] = large;
         small.offer(text("x"), null);
         large.offer(text("x"), null);
         small.offer(text("0123456789"), null); // 20 of 100
         large.offer(text("0123456789".repeat(3)), null); // 80 of 100
-        assertTrue(closed.isEmpty());
+        assertTrue(overAfterClose.isEmpty());
+        assertTrue(large.queuedBytes() > small.queuedBytes(), "the reader further behind has more bytes queued");
         assertEquals(30, large.queuedBytes());
         assertEquals(10, small.queuedBytes());
         large.offer(text("0123456789".repeat(2)), null); // 80 + 40: over
-        assertEquals(List.of(large), closed, "closing the largest queue released enough: the loop stopped there");
-        assertEquals(20, budget.bytes(), "its frames were released at once");
-        assertFalse(budget.over());
+        assertEquals(List.of(false), overAfterClose, "one close was enough, and the budget knew it at once");
+        assertEquals(20, budget.bytes(), "what the other queue still holds");
+        assertEquals(0, large.queuedBytes());
         assertTrue(small.offer(text("y"), null), "the others go on");
     }
 }
