@@ -277,11 +277,11 @@ class TopicLogTest {
 
     @Test
     void aResumeAppliesTheAgeBoundItself() throws Exception {
-        ReplayBudget budget = new ReplayBudget(UNBOUNDED, 100);
+        ReplayBudget budget = new ReplayBudget(UNBOUNDED, 400);
         TopicLog log = log(100, UNBOUNDED, budget);
         publish(log, 2);
         assertMessages(broker.published.subList(1, 2), resume(log, "b:e1:1"), "fresh: recovered");
-        Thread.sleep(150);
+        Thread.sleep(450);
         // No timer ran: the resume's own sweep drops what is too old before answering.
         assertNotRecoverable(resume(log, "b:e1:0"));
         assertEquals(0, budget.count());
