@@ -20,6 +20,8 @@ public enum ErrorCode {
 
     // Join refusals.
     TOPIC_NAME_REQUIRED("TopicNameRequired", "You must provide a topic name"),
+    /** A Herald addition: PostgreSQL text (the durable replay store, realtime.messages) cannot hold a NUL character. */
+    TOPIC_NAME_INVALID("TopicNameInvalid", "Topic names may not contain the NUL character"),
     REALTIME_RESTARTING("RealtimeRestarting", "Realtime is restarting, please standby"),
     UNAUTHORIZED_CHANNEL("Unauthorized", "You do not have permissions to read from this Channel topic: %s"),
     TOKEN_EXPIRED("InvalidJWTToken", "Token has expired %d seconds ago"),

@@ -130,6 +130,11 @@ public final class Broadcasts {
             metrics.drop(ErrorCode.REALTIME_RESTARTING);
             return 0;
         }
+        if (!TopicKey.storable(key.name())) {
+            // Nobody can have joined it (joins refuse such names); the durable store could not keep it either.
+            metrics.drop(ErrorCode.TOPIC_NAME_INVALID);
+            return 0;
+        }
         int handed;
         if (config.replayMaxMessages() == 0) {
             // Resume is off: no positions, messages exactly as Supabase shapes them.

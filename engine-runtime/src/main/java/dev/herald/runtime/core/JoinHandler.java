@@ -49,6 +49,10 @@ final class JoinHandler {
             session.replyError(m, ErrorCode.TOPIC_NAME_REQUIRED.reason());
             return;
         }
+        if (!TopicKey.storable(name)) {
+            refuse(session, m, ErrorCode.TOPIC_NAME_INVALID);
+            return;
+        }
         JoinRequest join = JoinRequest.parse(m.payload());
         if (context.closing.getAsBoolean()) {
             refuse(session, m, ErrorCode.REALTIME_RESTARTING);

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class PgBroadcastStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PgBroadcastStore.class);
 
+    private static final String INSERT = "INSERT INTO herald.replay_broadcast (private, topic, position, message, binary_body) "
+            + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
     private record Pending(TopicKey key, long position, String message, byte[] binary) {
     }
 
@@ -188,19 +191,43 @@ public final class PgBroadcastStore implements AutoCloseable {
         if (pending.isEmpty()) return;
         List<Pending> batch = new ArrayList<>();
         for (Pending p; (p = pending.poll()) != null; ) batch.add(p);
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO herald.replay_broadcast (private, topic, position, message, binary_body) "
-                     + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (Pending p : batch) {
-                ps.setBoolean(1, p.key().isPrivate());
-                ps.setString(2, p.key().name());
-                ps.setLong(3, p.position());
-                ps.setString(4, p.message());
-                ps.setBytes(5, p.binary());
+                bind(ps, p);
                 ps.addBatch();
             }
-            ps.executeBatch();
+            try {
+                ps.executeBatch();
+            } catch (SQLException e) {
+                // One row PostgreSQL refuses must not lose the other topics' messages: write them one by one.
+                LOG.warn("replay store batch refused ({}); writing its {} rows one by one", e.getMessage(), batch.size());
+                writeEach(c, batch);
+            }
         }
+    }
+
+    private static void writeEach(Connection c, List<Pending> batch) throws SQLException {
+        if (!c.getAutoCommit()) c.rollback();
+        try (PreparedStatement one = c.prepareStatement(INSERT)) {
+            for (Pending p : batch) {
+                try {
+                    bind(one, p);
+                    one.executeUpdate();
+                } catch (SQLException rowError) {
+                    LOG.warn("replay store: position {} of topic {} not kept: {}", p.position(),
+                            Json.quote(p.key().name().replace('\0', '?')), rowError.getMessage());
+                    if (!c.getAutoCommit()) c.rollback();
+                }
+            }
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Pending p) throws SQLException {
+        ps.setBoolean(1, p.key().isPrivate());
+        ps.setString(2, p.key().name());
+        ps.setLong(3, p.position());
+        ps.setString(4, p.message());
+        ps.setBytes(5, p.binary());
     }
 
     private void sweep() {

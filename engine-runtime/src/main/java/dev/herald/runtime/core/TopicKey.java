@@ -7,6 +7,14 @@ package dev.herald.runtime.core;
 public record TopicKey(boolean isPrivate, String name) {
     public static final String PREFIX = "realtime:";
 
+    /**
+     * Whether a topic name can be used: PostgreSQL text, where the durable replay store keeps topic names, cannot hold
+     * a NUL character, and one such row would fail the whole batch it is written in.
+     */
+    public static boolean storable(String name) {
+        return name.indexOf('\0') < 0;
+    }
+
     /** The topic a client joins for this key ({@code realtime:<name>}). */
     public String joinTopic() {
         return PREFIX + name;

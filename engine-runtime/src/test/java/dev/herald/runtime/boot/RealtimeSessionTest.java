@@ -118,6 +118,18 @@ public class RealtimeSessionTest {
     }
 
     @Test
+    void aTopicNameWithNulIsRefusedAndNothingIsPublishedOnIt() throws Exception {
+        Client c = connect("2.0.0");
+        c.text(join("5", "realtime:a\\u0000b", "{}"));
+        assertEquals("TopicNameInvalid: Topic names may not contain the NUL character",
+                Json.read(c.conn().last()).get(4).get("response").get("reason").asText());
+        assertEquals(0, c.session().channelCount(), "no channel was joined");
+        engine.broadcastJson("a\u0000b", false, "e", Json.object(), null, null);
+        assertEquals(0, engine.broadcasts().topicLogCount(), "a REST or plugin broadcast to such a name is not published");
+        assertEquals(2, (long) engine.metrics().drops(ErrorCode.TOPIC_NAME_INVALID), "the join and the broadcast are counted");
+    }
+
+    @Test
     void leaveRepliesThenClosesWithJoinRefAsRef() throws Exception {
         Client c = connect("2.0.0");
         c.text(join("3", "realtime:room", PUBLIC));

@@ -213,6 +213,19 @@ class PgBroadcastStoreTest {
     }
 
     @Test
+    void aRowPostgresRefusesLosesNoOtherTopicsMessagesOfItsBatch() throws Exception {
+        PgBroadcastStore store = open();
+        TopicKey other = new TopicKey(false, "other");
+        store.append(ROOM, 1, payload("kept 1"), null);
+        // PostgreSQL text cannot hold NUL: this row fails, and with it (before) the whole 20 ms batch.
+        store.append(new TopicKey(false, "bad\u0000topic"), 1, payload("refused"), null);
+        store.append(other, 1, payload("kept 2"), null);
+        store.append(ROOM, 2, payload("kept 3"), null);
+        assertEquals(List.of(1L, 2L), positions(after(store, ROOM, 0, new long[1])));
+        assertEquals(List.of(1L), positions(after(store, other, 0, new long[1])));
+    }
+
+    @Test
     void messagesOlderThanTheAgeBoundAreNotReadBack() throws Exception {
         PgBroadcastStore store = open(60_000, 10_000);
         for (long pos = 1; pos <= 3; pos++) store.append(ROOM, pos, payload("m" + pos), null);
