@@ -8,7 +8,6 @@ import dev.herald.runtime.cdc.filter.FilterCompiler;
 import dev.herald.runtime.cdc.filter.FilterException;
 import dev.herald.runtime.cdc.filter.FilterParser;
 import dev.herald.runtime.cdc.filter.RowPredicate;
-import dev.herald.runtime.core.Channel;
 import dev.herald.runtime.db.Database;
 import dev.herald.runtime.metrics.HeraldMetrics;
 import dev.herald.api.policy.Principal;
@@ -44,7 +43,7 @@ public final class CdcService implements AutoCloseable {
     /** Slot lag above which the feed reports itself as lagging. */
     static final long LAGGING_BYTES = 64L * 1024 * 1024;
 
-    /** Outcome of registering a channel's bindings: ok, or the error text for the {@code system} message. */
+    /** Outcome of registering a subscriber's bindings: ok, or the error text for the {@code system} message. */
     public record SubscribeResult(boolean ok, String message) {
     }
 
@@ -52,18 +51,19 @@ public final class CdcService implements AutoCloseable {
     private final TableCatalog catalog;
     private final PublicationManager publications;
     private final DebeziumCdcSource.Settings settings;
+    private final CdcSource.Factory sources;
     private final SubscriptionIndex index;
     private final HeraldMetrics metrics;
     private final RowAuthorizer rowAuthorizer;
     private final RowSecurityEvaluator rls;
     private final AuthorizationCatalogWatch authorizationWatch;
-    private final ExecutorService subscriber = Executors.newSingleThreadExecutor(daemon("herald-cdc-subscribe"));
+    private final ExecutorService subscriptionWork = Executors.newSingleThreadExecutor(daemon("herald-cdc-subscribe"));
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("herald-cdc-housekeeping"));
     private final AtomicLong slotLagBytes = new AtomicLong(-1);
     private final Counter events;
     private volatile CdcSource source;
     private volatile ChangeEvent.StreamPosition lastDelivered;
-    /** Held while a change is logged and dispatched, and while a resuming channel registers and replays. */
+    /** Held while a change is logged and dispatched, and while a resuming subscriber registers and replays. */
     private final Object dispatchLock = new Object();
     private final ChangeLog changeLog;
     /** Where a clean stop of the previous engine left off (null after a crash): the log is complete from there. */
@@ -73,7 +73,7 @@ public final class CdcService implements AutoCloseable {
 
     public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
                       RowAuthorizer rowAuthorizer, int replayMaxMessages, long replayMaxAgeMs, long replayMaxBytes,
-                      BiConsumer<PgSubscription, Exception> subscriberFailure) {
+                      CdcSource.Factory sources) {
         this.changeLog = new ChangeLog(replayMaxMessages, replayMaxBytes, replayMaxAgeMs);
         this.database = database;
         this.replayMaxMessages = replayMaxMessages;
@@ -81,6 +81,7 @@ public final class CdcService implements AutoCloseable {
         this.rowAuthorizer = rowAuthorizer;
         this.rls = new RowSecurityEvaluator(database.dataSource(), detail -> metrics.drop(dev.herald.api.ErrorCode.ROW_CHECK_FAILED));
         this.settings = settings;
+        this.sources = sources;
         this.metrics = metrics;
         this.catalog = new TableCatalog(database.dataSource());
         this.authorizationWatch = new AuthorizationCatalogWatch(database.dataSource(), () -> {
@@ -89,8 +90,8 @@ public final class CdcService implements AutoCloseable {
         });
         this.publications = new PublicationManager(database.dataSource(), settings.publication(), tablePatterns);
         this.index = new SubscriptionIndex((s, e) -> {
-            LOG.warn("postgres_changes binding {} of {} failed: {}", s.id(), s.channel().topic(), e.toString());
-            subscriberFailure.accept(s, e);
+            LOG.warn("postgres_changes binding {} of {} failed: {}", s.id(), s.subscriber().topic(), e.toString());
+            s.subscriber().bindingFailed(e);
         });
         this.events = Counter.builder("herald.cdc.events").description("Row changes received from the change feed")
                 .register(metrics.registry());
@@ -100,6 +101,18 @@ public final class CdcService implements AutoCloseable {
                 .description("WAL retained by Herald's replication slot (-1 unknown)").register(metrics.registry());
         Gauge.builder("herald.cdc.last.lsn", this, s -> s.source == null ? 0 : s.source.lastLsn())
                 .description("LSN of the last change handed to subscribers").register(metrics.registry());
+    }
+
+    /**
+     * As {@link #CdcService(Database, DebeziumCdcSource.Settings, List, HeraldMetrics, RowAuthorizer, int, long, long,
+     * CdcSource.Factory)} with the Debezium source. Only for callers not yet passing a source factory: binding failures
+     * reach {@link Subscriber#bindingFailed}, so {@code unusedFailure} is never called.
+     */
+    @Deprecated
+    public CdcService(Database database, DebeziumCdcSource.Settings settings, List<String> tablePatterns, HeraldMetrics metrics,
+                      RowAuthorizer rowAuthorizer, int replayMaxMessages, long replayMaxAgeMs, long replayMaxBytes,
+                      BiConsumer<PgSubscription, Exception> unusedFailure) {
+        this(database, settings, tablePatterns, metrics, rowAuthorizer, replayMaxMessages, replayMaxAgeMs, replayMaxBytes, DebeziumCdcSource::new);
     }
 
     /** Prepares the database (schema, publication) and starts streaming. */
@@ -117,7 +130,7 @@ public final class CdcService implements AutoCloseable {
     }
 
     private synchronized void startSource() {
-        source = new DebeziumCdcSource(settings, database.dataSource(), catalog, metrics::drop);
+        source = sources.create(settings, database.dataSource(), catalog, metrics::drop);
         source.start(this::onChanges);
     }
 
@@ -270,9 +283,9 @@ public final class CdcService implements AutoCloseable {
      * these bindings (so they are re-filtered, re-authorised with the current claims and stamped with the new ids).
      * Runs under the dispatch lock: the change feed cannot slip a change between the replay and live delivery.
      */
-    private SubscribeResult registerAndReplay(Channel channel, List<PgSubscription> subs, String resumeFrom) {
+    private SubscribeResult registerAndReplay(Subscriber subscriber, List<PgSubscription> subs, String resumeFrom) {
         synchronized (dispatchLock) {
-            index.register(channel, subs);
+            index.register(subscriber, subs);
             if (resumeFrom == null) return new SubscribeResult(true, "Subscribed to PostgreSQL");
             ChangeEvent.StreamPosition since = parsePosition(resumeFrom);
             long now = System.currentTimeMillis();
@@ -287,13 +300,13 @@ public final class CdcService implements AutoCloseable {
                     : changeLog.isEmpty() ? last == null ? since.equals(zero) : since.compareTo(last) >= 0
                     : since.compareTo(changeLog.oldestPosition()) >= 0 || since.equals(zero));
             if (!covered) {
-                channel.session().pushRecovery(channel, "changes", false, 0);
+                subscriber.changesRecovered(false, 0);
                 return new SubscribeResult(true, "Subscribed to PostgreSQL");
             }
             SubscriptionIndex only = new SubscriptionIndex((s, e) -> {
                 throw new IllegalStateException(e);
             });
-            only.register(channel, subs);
+            only.register(subscriber, subs);
             int replayed = 0;
             for (ChangeLog.Logged l : changeLog.entries()) {
                 if (l.event().position().compareTo(since) <= 0) continue;
@@ -302,7 +315,7 @@ public final class CdcService implements AutoCloseable {
                 replayed += only.dispatch(table, l.event(), authorization(only, table, l.event()));
             }
             // The notice goes out under the lock too, so no live change can slip in before it.
-            channel.session().pushRecovery(channel, "changes", true, replayed);
+            subscriber.changesRecovered(true, replayed);
             return new SubscribeResult(true, "Subscribed to PostgreSQL");
         }
     }
@@ -350,39 +363,39 @@ public final class CdcService implements AutoCloseable {
     // ---- subscriptions ------------------------------------------------------------------------------------------
 
     /**
-     * Validates {@code entries} (the join reply's postgres_changes list, with ids) for {@code channel} and registers
+     * Validates {@code entries} (the join reply's postgres_changes list, with ids) for {@code subscriber} and registers
      * them. The future completes once the bindings are in the index, so any change committed afterwards is
-     * delivered. All-or-nothing: one invalid entry fails the channel's bindings, as the reference server does.
+     * delivered. All-or-nothing: one invalid entry fails the subscriber's bindings, as the reference server does.
      */
-    public CompletableFuture<SubscribeResult> subscribe(Channel channel, Claims claims, ArrayNode entries, String resumeFrom) {
+    public CompletableFuture<SubscribeResult> subscribe(Subscriber subscriber, Claims claims, ArrayNode entries, String resumeFrom) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                List<PgSubscription> subs = validate(channel, claims, entries);
-                return registerAndReplay(channel, subs, resumeFrom);
+                List<PgSubscription> subs = validate(subscriber, claims, entries);
+                return registerAndReplay(subscriber, subs, resumeFrom);
             } catch (SubscriptionException e) {
-                index.unregister(channel);
+                index.unregister(subscriber);
                 return new SubscribeResult(false, e.getMessage());
             } catch (RuntimeException | SQLException e) {
-                index.unregister(channel);
-                LOG.warn("postgres_changes subscription of {} failed: {}", channel.topic(), e.toString());
+                index.unregister(subscriber);
+                LOG.warn("postgres_changes subscription of {} failed: {}", subscriber.topic(), e.toString());
                 return new SubscribeResult(false, "Realtime was unable to connect to the project database");
             }
-        }, subscriber);
+        }, subscriptionWork);
     }
 
-    public void unsubscribe(Channel channel) {
-        index.unregister(channel);
+    public void unsubscribe(Subscriber subscriber) {
+        index.unregister(subscriber);
     }
 
-    private List<PgSubscription> validate(Channel channel, Claims claims, ArrayNode entries) throws SQLException, SubscriptionException {
+    private List<PgSubscription> validate(Subscriber subscriber, Claims claims, ArrayNode entries) throws SQLException, SubscriptionException {
         publications.reconcile();
         Set<String> published = publications.publishedTables();
         List<PgSubscription> out = new ArrayList<>();
-        for (JsonNode entry : entries) out.add(validateEntry(channel, claims, entry, published));
+        for (JsonNode entry : entries) out.add(validateEntry(subscriber, claims, entry, published));
         return out;
     }
 
-    private PgSubscription validateEntry(Channel channel, Claims claims, JsonNode entry, Set<String> published) throws SubscriptionException {
+    private PgSubscription validateEntry(Subscriber subscriber, Claims claims, JsonNode entry, Set<String> published) throws SubscriptionException {
         String eventText = entry.path("event").isTextual() ? entry.get("event").asText().toUpperCase(Locale.ROOT) : "*";
         ChangeEvent.Type event = switch (eventText) {
             case "INSERT" -> ChangeEvent.Type.INSERT;
@@ -434,7 +447,7 @@ public final class CdcService implements AutoCloseable {
             boolean any = published.stream().anyMatch(t -> s == null || t.startsWith(s + "."));
             if (!any) throw notEnabled(params);
             if (!catalog.roleExists(role)) throw exception(params, "role \"" + role + "\" of the token does not exist in the database");
-            return new PgSubscription(channel, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role, Principals.of(claims), null);
+            return new PgSubscription(subscriber, entry.get("id").asInt(), schema, null, event, null, null, null, leave, role, Principals.of(claims), null);
         }
         if (!published.contains(schema + "." + table)) throw notEnabled(params);
         catalog.invalidate(schema, table);
@@ -456,7 +469,7 @@ public final class CdcService implements AutoCloseable {
                     && predicate.columns().stream().anyMatch(c -> info.column(c) != null && !info.column(c).primaryKey())) {
                 // DELETE filters see only the replica identity: without FULL, non-key conditions never match.
                 LOG.info("{}: filter '{}' on {} reads non-key columns; DELETEs cannot match without REPLICA IDENTITY FULL",
-                        channel.topic(), filter, info.qualifiedName());
+                        subscriber.topic(), filter, info.qualifiedName());
             }
         }
         if (leave && !info.fullReplicaIdentity()) throw exception(params, "\"leave\": true needs REPLICA IDENTITY FULL on " + info.qualifiedName());
@@ -476,7 +489,7 @@ public final class CdcService implements AutoCloseable {
         }
         Principal principal = Principals.of(claims);
         Object projection = rowAuthorizer.hasPolicy(schema, table) ? rowAuthorizer.projection(schema, table, principal) : null;
-        return new PgSubscription(channel, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role, principal, projection);
+        return new PgSubscription(subscriber, entry.get("id").asInt(), schema, table, event, filter, predicate, select, leave, role, principal, projection);
     }
 
     private static SubscriptionException notEnabled(String params) {
@@ -519,7 +532,7 @@ public final class CdcService implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
-        subscriber.shutdownNow();
+        subscriptionWork.shutdownNow();
         stopFeed();
     }
 

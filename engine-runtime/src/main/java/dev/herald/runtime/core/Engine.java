@@ -129,7 +129,7 @@ public final class Engine implements AutoCloseable {
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
                 cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(), config.replayChangesMaxBytes(),
-                (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
+                DebeziumCdcSource::new);
         if (cdc != null) {
             // Plugin tables reach subscribers only when published by their plugin, and only when guarded.
             cdc.publications().exclude(plugins.internalTables());
