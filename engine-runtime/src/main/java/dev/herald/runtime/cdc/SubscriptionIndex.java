@@ -153,7 +153,7 @@ public final class SubscriptionIndex {
                     payload.set("ids", Json.MAPPER.valueToTree(k.ids()));
                     payload.set("data", data);
                     // Herald's resume position; clients read it from the raw frame (realtime-js ignores the key).
-                    payload.put("herald_pos", CdcService.position(event.position()));
+                    payload.put("herald_pos", event.position().text());
                     return Outbound.push(k.topic(), "postgres_changes", payload);
                 });
                 ch.deliver(out);
