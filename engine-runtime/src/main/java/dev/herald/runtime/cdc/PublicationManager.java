@@ -41,11 +41,6 @@ public final class PublicationManager {
         return publication;
     }
 
-    /** Adds a table or pattern (plugins declare theirs at boot). */
-    public void include(String pattern) {
-        patterns.add(pattern);
-    }
-
     /** Tables ({@code schema.table}) never to publish: plugins' internal tables. */
     public void exclude(Collection<String> tables) {
         excluded.addAll(tables);

@@ -21,9 +21,10 @@ import java.util.function.Predicate;
  * subscriber then gets one message carrying the ids of all its bindings that matched, and subscribers that end up
  * with the same ids and column selection share one encoded message.
  *
- * <p>Registration is thread-safe and takes effect for the next change dispatched; {@link #dispatch} runs on the
- * change-feed thread only. A binding whose evaluation throws is reported through the failure callback and skipped;
- * every other binding still receives the change.
+ * <p>Registration is thread-safe and takes effect for the next change dispatched; {@link #dispatch} is called by
+ * one thread at a time (the {@link ChangeDispatcher} holds its lock around it). A binding whose evaluation throws is
+ * reported through the failure callback and skipped; every other binding still receives the change. Each
+ * subscriber's messages go to {@link Subscriber#deliver} in dispatch order.
  */
 public final class SubscriptionIndex {
     /** Table key for wildcard bindings: "schema.*" and "*.*". */
