@@ -217,7 +217,7 @@ public final class EngineBootstrap {
                 new DebeziumCdcSource.Settings(database.jdbcUrl(), database.user(), database.password(), config.cdcSlot(),
                         config.cdcPublication(), config.cdcPollIntervalMs(), config.cdcOffsetFlushMs()),
                 cdcTables, metrics, rowAuthorizer, config.replayMaxMessages(), config.replayMaxAgeMs(), config.replayChangesMaxBytes(),
-                (binding, error) -> binding.channel().session().postgresBindingFailed(binding.channel(), error));
+                DebeziumCdcSource::new);
 
         Sessions sessions = new Sessions(config, metrics);
         SessionContext sessionContext = new SessionContext(config, metrics, limits, verifier, channelAccess, plugins.channels(),

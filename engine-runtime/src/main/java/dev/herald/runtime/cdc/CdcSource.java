@@ -1,6 +1,9 @@
 package dev.herald.runtime.cdc;
 
+import dev.herald.api.ErrorCode;
 import java.util.List;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
 
 /**
  * A source of committed row changes. Changes reach the handler on the source's own thread, in commit order, in
@@ -12,6 +15,19 @@ import java.util.List;
 public interface CdcSource extends AutoCloseable {
 
     enum State { STOPPED, STARTING, RUNNING, FAILED }
+
+    /**
+     * Creates the source for each (re)start of the feed, on the thread that starts it. Creating does no I/O; the
+     * source connects in {@link #start}. {@code DebeziumCdcSource::new} is the production factory.
+     */
+    @FunctionalInterface
+    interface Factory {
+        /**
+         * @param catalog the table shapes to decode rows with
+         * @param drops   counts each record the source had to skip (undecodable)
+         */
+        CdcSource create(DebeziumCdcSource.Settings settings, DataSource dataSource, TableCatalog catalog, Consumer<ErrorCode> drops);
+    }
 
     /** Called with each batch of changes; must not block on clients. */
     interface Handler {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,7 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
     private final RowAuthorizer rowAuthorizer;
     private final RowSecurityEvaluator rls;
     private final HeraldMetrics metrics;
-    private final java.util.function.Supplier<? extends Iterable<PgSubscription>> bindings;
+    private final Supplier<? extends Iterable<PgSubscription>> bindings;
     private final boolean policy;
     /** The images to judge: 0 = the current one (new, or old for DELETE), 1 = the old image of an UPDATE. */
     private final List<Map<String, Object>> images = new ArrayList<>();
@@ -52,7 +53,7 @@ final class ChangeAuthorization implements SubscriptionIndex.Access {
      * when PostgreSQL RLS has to be evaluated.
      */
     ChangeAuthorization(TableInfo table, ChangeEvent event, TableCatalog catalog, RowAuthorizer rowAuthorizer,
-                        RowSecurityEvaluator rls, HeraldMetrics metrics, java.util.function.Supplier<? extends Iterable<PgSubscription>> bindings) {
+                        RowSecurityEvaluator rls, HeraldMetrics metrics, Supplier<? extends Iterable<PgSubscription>> bindings) {
         this.table = table;
         this.event = event;
         this.catalog = catalog;

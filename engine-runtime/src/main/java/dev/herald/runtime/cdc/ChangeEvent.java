@@ -1,6 +1,7 @@
 package dev.herald.runtime.cdc;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -23,7 +24,7 @@ public record ChangeEvent(String schema, String table, Type type, Instant commit
     public Map<String, Object> rowAfter() {
         if (oldRow.isEmpty() || newRow.keySet().containsAll(oldRow.keySet())) return newRow;
         if (newRow instanceof PgRow || oldRow instanceof PgRow) return PgRow.merged(oldRow, newRow);
-        Map<String, Object> m = new java.util.HashMap<>(oldRow);
+        Map<String, Object> m = new HashMap<>(oldRow);
         m.putAll(newRow);
         return m;
     }
@@ -34,6 +35,22 @@ public record ChangeEvent(String schema, String table, Type type, Instant commit
         public int compareTo(StreamPosition o) {
             int c = Long.compareUnsigned(lastCommitLsn, o.lastCommitLsn);
             return c != 0 ? c : Long.compareUnsigned(lsn, o.lsn);
+        }
+
+        /** The text form clients resume from: {@code c:<last commit LSN>:<LSN>} in hex. */
+        public String text() {
+            return String.format("c:%016X:%016X", lastCommitLsn, lsn);
+        }
+
+        /** The position {@link #text} wrote, or null for any other text (null included). */
+        public static StreamPosition parse(String text) {
+            String[] parts = text == null ? new String[0] : text.split(":");
+            if (parts.length != 3 || !parts[0].equals("c")) return null;
+            try {
+                return new StreamPosition(Long.parseUnsignedLong(parts[1], 16), Long.parseUnsignedLong(parts[2], 16));
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
     }
 }

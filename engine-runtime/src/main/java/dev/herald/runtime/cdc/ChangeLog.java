@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 /**
  * The recent changes kept for postgres_changes resume, oldest first, bounded by count, bytes (each change at its
  * estimated decoded size plus {@link #ENTRY_OVERHEAD}) and age. Row images can be huge (TOASTed values), so a
- * count alone does not bound memory. Not thread-safe: the change service guards it with its dispatch lock.
+ * count alone does not bound memory. Not thread-safe: the {@link ChangeDispatcher} guards it with its lock.
  */
 final class ChangeLog {
     /** What a kept change costs beyond its row data: the event, its maps and the list slot. */
@@ -67,9 +67,5 @@ final class ChangeLog {
 
     long bytes() {
         return bytes;
-    }
-
-    int size() {
-        return entries.size();
     }
 }

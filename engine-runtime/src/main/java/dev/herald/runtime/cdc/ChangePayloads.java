@@ -3,6 +3,7 @@ package dev.herald.runtime.cdc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.herald.runtime.protocol.Json;
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -18,9 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the {@code data} object of a postgres_changes message exactly as Supabase shapes it (protocol.md
- * §3.4–§3.6): values encoded like {@code to_jsonb}, columns in attribute order, error rows for tables without a
- * primary key and for oversize changes. Stateless.
+ * Builds the {@code data} object of a postgres_changes message exactly as Supabase shapes it (docs/wire-protocol.md,
+ * "Change message", "Value encoding" and "Old images, TOAST and error rows"): values encoded like {@code to_jsonb},
+ * columns in attribute order, error rows for tables without a primary key and for oversize changes. Stateless.
  */
 public final class ChangePayloads {
     /** Supabase's {@code poll_max_record_bytes}. */
@@ -88,7 +89,7 @@ public final class ChangePayloads {
                     return;
                 }
                 case INT -> {
-                    target.putRawValue(name, new com.fasterxml.jackson.databind.util.RawValue(v.text()));
+                    target.putRawValue(name, new RawValue(v.text()));
                     return;
                 }
                 case BOOL -> {
@@ -101,7 +102,7 @@ public final class ChangePayloads {
             String json = PgText.json(v.text(), v.type());
             int shown = json.charAt(0) == '"' ? json.length() - 2 : json.length();
             if (oversize && shown > OVERSIZE_VALUE_LIMIT) return;
-            target.putRawValue(name, new com.fasterxml.jackson.databind.util.RawValue(json));
+            target.putRawValue(name, new RawValue(json));
             return;
         }
         JsonNode json = toJson(value);

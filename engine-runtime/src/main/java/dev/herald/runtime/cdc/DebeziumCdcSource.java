@@ -1,21 +1,25 @@
 package dev.herald.runtime.cdc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.api.ErrorCode;
 import dev.herald.runtime.protocol.Json;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.embedded.Connect;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -38,7 +42,7 @@ public final class DebeziumCdcSource implements CdcSource {
     private final Settings settings;
     private final DataSource dataSource;
     private final TableCatalog catalog;
-    private final java.util.function.Consumer<dev.herald.api.ErrorCode> drops;
+    private final Consumer<ErrorCode> drops;
     private final String storeId = UUID.randomUUID().toString();
     private volatile State state = State.STOPPED;
     private volatile String lastError;
@@ -46,13 +50,9 @@ public final class DebeziumCdcSource implements CdcSource {
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private ExecutorService executor;
 
-    public DebeziumCdcSource(Settings settings, DataSource dataSource, TableCatalog catalog) {
-        this(settings, dataSource, catalog, reason -> { });
-    }
-
     /** {@code drops} counts each record that had to be skipped (see {@link #convertSafely}). */
     public DebeziumCdcSource(Settings settings, DataSource dataSource, TableCatalog catalog,
-                             java.util.function.Consumer<dev.herald.api.ErrorCode> drops) {
+                             Consumer<ErrorCode> drops) {
         this.settings = settings;
         this.dataSource = dataSource;
         this.catalog = catalog;
@@ -156,8 +156,8 @@ public final class DebeziumCdcSource implements CdcSource {
         } catch (TableCatalog.CatalogException e) {
             throw e; // the database is unreachable: fail, and resume from this record once it is back
         } catch (RuntimeException | StackOverflowError e) {
-            drops.accept(dev.herald.api.ErrorCode.CHANGE_NOT_DECODABLE);
-            LOG.error("{}", dev.herald.api.ErrorCode.CHANGE_NOT_DECODABLE.message(describe(record), where(e)));
+            drops.accept(ErrorCode.CHANGE_NOT_DECODABLE);
+            LOG.error("{}", ErrorCode.CHANGE_NOT_DECODABLE.message(describe(record), where(e)));
             return null;
         }
     }
@@ -199,7 +199,7 @@ public final class DebeziumCdcSource implements CdcSource {
 
     /** An LSN in PostgreSQL's {@code X/X} form. */
     static String lsn(long lsn) {
-        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+        return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
     }
 
     private ChangeEvent convert(SourceRecord record) {
@@ -272,7 +272,7 @@ public final class DebeziumCdcSource implements CdcSource {
             Object v = s.get(f);
             if (v instanceof String str) n += str.length();
             else if (v instanceof byte[] b) n += b.length * 2;
-            else if (v instanceof java.nio.ByteBuffer b) n += b.remaining() * 2;
+            else if (v instanceof ByteBuffer b) n += b.remaining() * 2;
             else if (v instanceof List<?> l) n += l.size() * 8;
             else n += 8;
         }

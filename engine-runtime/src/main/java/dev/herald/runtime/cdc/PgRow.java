@@ -2,6 +2,7 @@ package dev.herald.runtime.cdc;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -94,6 +95,6 @@ public final class PgRow extends AbstractMap<String, Object> {
 
     @Override
     public Set<String> keySet() {
-        return java.util.Collections.unmodifiableSet(values.keySet());
+        return Collections.unmodifiableSet(values.keySet());
     }
 }

@@ -2,7 +2,9 @@ package dev.herald.runtime.cdc;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.herald.runtime.protocol.Json;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -10,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -150,7 +153,7 @@ public final class PgText {
                 case MULTIRANGE -> type.zoneDependent() ? multirangeToUtc(text) : text;
                 default -> text;
             };
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return text;
         }
     }
@@ -315,7 +318,7 @@ public final class PgText {
 
     /** bytea's escape output: printable bytes as themselves, {@code \\} and {@code \ooo}. */
     private static byte[] byteaEscape(String text) {
-        byte[] in = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] in = text.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[in.length];
         int n = 0;
         for (int i = 0; i < in.length; i++) {
@@ -331,7 +334,7 @@ public final class PgText {
                 throw new IllegalArgumentException("bytea");
             }
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     // ---- arrays, composites, ranges -------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package dev.herald.runtime.cdc;
 
+import dev.herald.api.policy.RowPolicy;
+
 /**
  * One non-NULL column value of a change as the change feed received it: PostgreSQL's own text output of the value and
  * the column's type. The payload encodes it from the text ({@link PgText#writeJson}), so nothing is lost on the way;
@@ -30,7 +32,7 @@ public final class PgValue {
         return type;
     }
 
-    /** The value in Herald's typed row model (see {@link dev.herald.api.policy.RowPolicy}); never throws. */
+    /** The value in Herald's typed row model (see {@link RowPolicy}); never throws. */
     public Object typed() {
         Object t = typed;
         if (t == UNSET) {

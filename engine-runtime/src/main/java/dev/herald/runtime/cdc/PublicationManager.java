@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -28,7 +29,7 @@ public final class PublicationManager {
     private final DataSource dataSource;
     private final String publication;
     private final List<String> patterns = new CopyOnWriteArrayList<>();
-    private final Set<String> excluded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> excluded = ConcurrentHashMap.newKeySet();
 
     public PublicationManager(DataSource dataSource, String publication, Collection<String> patterns) {
         this.dataSource = dataSource;
@@ -38,11 +39,6 @@ public final class PublicationManager {
 
     public String publication() {
         return publication;
-    }
-
-    /** Adds a table or pattern (plugins declare theirs at boot). */
-    public void include(String pattern) {
-        patterns.add(pattern);
     }
 
     /** Tables ({@code schema.table}) never to publish: plugins' internal tables. */

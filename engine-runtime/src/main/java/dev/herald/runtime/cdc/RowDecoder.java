@@ -2,6 +2,7 @@ package dev.herald.runtime.cdc;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -53,7 +54,7 @@ public final class RowDecoder {
     static boolean isUnavailable(Object raw) {
         if (raw instanceof String s) return UNAVAILABLE.equals(s);
         if (raw instanceof ByteBuffer b) return b.remaining() == UNAVAILABLE_BYTES.length && ByteBuffer.wrap(UNAVAILABLE_BYTES).equals(b);
-        if (raw instanceof byte[] b) return java.util.Arrays.equals(b, UNAVAILABLE_BYTES);
+        if (raw instanceof byte[] b) return Arrays.equals(b, UNAVAILABLE_BYTES);
         if (raw instanceof List<?> l) return l.size() == 1 && isUnavailable(l.get(0));
         return false;
     }

@@ -1,5 +1,6 @@
 package dev.herald.runtime.cdc;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.herald.runtime.protocol.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -168,7 +169,7 @@ final class RowSecurityEvaluator {
         String claims;
         try {
             claims = Json.MAPPER.writeValueAsString(group.claims());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             return "the claims cannot be written as JSON";
         }
         // A raw NUL cannot be bound as text, an escaped one (\u0000) is refused by jsonb.
@@ -308,7 +309,7 @@ final class RowSecurityEvaluator {
     private static String writeClaims(Map<String, Object> claims) {
         try {
             return Json.MAPPER.writeValueAsString(claims);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e); // ruled out by unrepresentable()
         }
     }

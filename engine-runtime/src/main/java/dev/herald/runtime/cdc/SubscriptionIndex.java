@@ -2,7 +2,6 @@ package dev.herald.runtime.cdc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.runtime.cdc.filter.RowPredicate;
-import dev.herald.runtime.core.Channel;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.protocol.Outbound;
 import java.util.ArrayList;
@@ -14,16 +13,18 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
- * Routes each change to the channels whose bindings it matches. Bindings are grouped by (table, event, filter,
- * leave): each group's predicate is evaluated once per change whatever the number of subscribers. Each channel
- * then gets one message carrying the ids of all its bindings that matched, and channels that end up with the same
- * ids and column selection share one encoded message.
+ * Routes each change to the subscribers whose bindings it matches. Bindings are grouped by (table, event, filter,
+ * leave): each group's predicate is evaluated once per change whatever the number of subscribers. Each
+ * subscriber then gets one message carrying the ids of all its bindings that matched, and subscribers that end up
+ * with the same ids and column selection share one encoded message.
  *
- * <p>Registration is thread-safe and takes effect for the next change dispatched; {@link #dispatch} runs on the
- * change-feed thread only. A binding whose evaluation throws is reported through the failure callback and skipped;
- * every other binding still receives the change.
+ * <p>Registration is thread-safe and takes effect for the next change dispatched; {@link #dispatch} is called by
+ * one thread at a time (the {@link ChangeDispatcher} holds its lock around it). A binding whose evaluation throws is
+ * reported through the failure callback and skipped; every other binding still receives the change. Each
+ * subscriber's messages go to {@link Subscriber#deliver} in dispatch order.
  */
 public final class SubscriptionIndex {
     /** Table key for wildcard bindings: "schema.*" and "*.*". */
@@ -44,27 +45,27 @@ public final class SubscriptionIndex {
     }
 
     private final ConcurrentHashMap<String, Map<GroupKey, Group>> byTable = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Channel, List<PgSubscription>> byChannel = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Subscriber, List<PgSubscription>> bySubscriber = new ConcurrentHashMap<>();
     private final BiConsumer<PgSubscription, Exception> failure;
 
     public SubscriptionIndex(BiConsumer<PgSubscription, Exception> failure) {
         this.failure = failure;
     }
 
-    /** Replaces all bindings of {@code channel} with {@code subscriptions}. */
-    public synchronized void register(Channel channel, List<PgSubscription> subscriptions) {
-        unregister(channel);
+    /** Replaces all bindings of {@code subscriber} with {@code subscriptions}. */
+    public synchronized void register(Subscriber subscriber, List<PgSubscription> subscriptions) {
+        unregister(subscriber);
         for (PgSubscription s : subscriptions) {
             String tableKey = key(s.schema(), s.table());
             GroupKey gk = new GroupKey(s.schema(), s.table(), s.event(), s.filter(), s.leave());
             Map<GroupKey, Group> groups = byTable.computeIfAbsent(tableKey, k -> new ConcurrentHashMap<>());
             groups.computeIfAbsent(gk, k -> new Group(k, s.predicate())).subscriptions.add(s);
         }
-        byChannel.put(channel, List.copyOf(subscriptions));
+        bySubscriber.put(subscriber, List.copyOf(subscriptions));
     }
 
-    public synchronized void unregister(Channel channel) {
-        List<PgSubscription> old = byChannel.remove(channel);
+    public synchronized void unregister(Subscriber subscriber) {
+        List<PgSubscription> old = bySubscriber.remove(subscriber);
         if (old == null) return;
         for (PgSubscription s : old) {
             String tableKey = key(s.schema(), s.table());
@@ -77,10 +78,6 @@ public final class SubscriptionIndex {
             if (g.subscriptions.isEmpty()) groups.remove(gk);
             if (groups.isEmpty()) byTable.remove(tableKey);
         }
-    }
-
-    public int channelCount() {
-        return byChannel.size();
     }
 
     /** Every binding that could receive changes of this table (exact and wildcard), for batch authorisation. */
@@ -117,23 +114,23 @@ public final class SubscriptionIndex {
     }
 
     /**
-     * Delivers {@code event} to every channel with a matching binding. {@code allowed} decides per binding whether
+     * Delivers {@code event} to every subscriber with a matching binding. {@code allowed} decides per binding whether
      * its role may see the table (authorisation, cached by the caller).
      *
-     * @return the number of channels it was delivered to
+     * @return the number of subscribers it was delivered to
      */
-    public int dispatch(TableInfo table, ChangeEvent event, java.util.function.Predicate<PgSubscription> allowed) {
+    public int dispatch(TableInfo table, ChangeEvent event, Predicate<PgSubscription> allowed) {
         return dispatch(table, event, (s, now, before) -> allowed.test(s) ? Delivery.FULL : null);
     }
 
     /**
-     * Delivers {@code event} to every channel with a matching binding, each getting what {@code access} allows.
+     * Delivers {@code event} to every subscriber with a matching binding, each getting what {@code access} allows.
      *
-     * @return the number of channels it was delivered to
+     * @return the number of subscribers it was delivered to
      */
     public int dispatch(TableInfo table, ChangeEvent event, Access access) {
-        // channel -> (binding, what it gets), in registration order.
-        Map<Channel, List<Granted>> matched = new LinkedHashMap<>();
+        // subscriber -> (binding, what it gets), in registration order.
+        Map<Subscriber, List<Granted>> matched = new LinkedHashMap<>();
         collect(byTable.get(key(table.schema(), table.name())), event, access, matched);
         collect(byTable.get(key(table.schema(), null)), event, access, matched);
         collect(byTable.get(key(null, null)), event, access, matched);
@@ -141,8 +138,8 @@ public final class SubscriptionIndex {
 
         Map<Shape, ObjectNode> dataByShape = new HashMap<>();
         Map<MessageKey, Outbound> encoded = new HashMap<>();
-        for (Map.Entry<Channel, List<Granted>> e : matched.entrySet()) {
-            Channel ch = e.getKey();
+        for (Map.Entry<Subscriber, List<Granted>> e : matched.entrySet()) {
+            Subscriber ch = e.getKey();
             // Bindings with different column selections need different payloads.
             Map<Shape, List<Integer>> idsByShape = new LinkedHashMap<>();
             for (Granted g : e.getValue()) {
@@ -157,7 +154,7 @@ public final class SubscriptionIndex {
                     payload.set("ids", Json.MAPPER.valueToTree(k.ids()));
                     payload.set("data", data);
                     // Herald's resume position; clients read it from the raw frame (realtime-js ignores the key).
-                    payload.put("herald_pos", CdcService.position(event.position()));
+                    payload.put("herald_pos", event.position().text());
                     return Outbound.push(k.topic(), "postgres_changes", payload);
                 });
                 ch.deliver(out);
@@ -185,7 +182,7 @@ public final class SubscriptionIndex {
     private record MessageKey(String topic, List<Integer> ids, Shape shape) {
     }
 
-    private void collect(Map<GroupKey, Group> groups, ChangeEvent event, Access access, Map<Channel, List<Granted>> matched) {
+    private void collect(Map<GroupKey, Group> groups, ChangeEvent event, Access access, Map<Subscriber, List<Granted>> matched) {
         if (groups == null) return;
         for (Group g : groups.values()) {
             if (g.key.event() != null && g.key.event() != event.type()) continue;
@@ -215,7 +212,7 @@ public final class SubscriptionIndex {
                     for (String c : d.columns()) if (select == null || select.contains(c)) narrowed.add(c);
                     select = List.copyOf(narrowed);
                 }
-                matched.computeIfAbsent(s.channel(), c -> new ArrayList<>()).add(new Granted(s, new Shape(select, d.recordKeyOnly(), d.oldRecord())));
+                matched.computeIfAbsent(s.subscriber(), c -> new ArrayList<>()).add(new Granted(s, new Shape(select, d.recordKeyOnly(), d.oldRecord())));
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.herald.runtime.core;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.herald.runtime.auth.Claims;
+import dev.herald.runtime.cdc.Subscriber;
 import dev.herald.runtime.limits.Limits;
 import dev.herald.runtime.metrics.ChannelStats;
 import dev.herald.runtime.protocol.Outbound;
@@ -11,7 +12,7 @@ import java.util.concurrent.ScheduledFuture;
  * One joined channel of one session: the join's settings and the token it was authorised with. Mutable state is
  * changed only while holding the owning session's lock; {@link #deliver} may be called from any thread.
  */
-public final class Channel {
+public final class Channel implements Subscriber {
     private final RealtimeSession session;
     private final TopicKey key;
     private final String joinRef;
@@ -48,6 +49,7 @@ public final class Channel {
     }
 
     public TopicKey key() { return key; }
+    @Override
     public String topic() { return key.joinTopic(); }
     public String subTopic() { return key.name(); }
     public String joinRef() { return joinRef; }
@@ -101,6 +103,7 @@ public final class Channel {
      * Hands a fanned-out message to the session's outbound queue; never blocks. On a private channel, broadcasts
      * need broadcast-read and presence diffs presence-read.
      */
+    @Override
     public void deliver(Outbound message) {
         if (key.isPrivate()) {
             String event = message.event();
@@ -108,6 +111,16 @@ public final class Channel {
             if ("presence_diff".equals(event) && !presenceRead) return;
         }
         session.deliver(message, this);
+    }
+
+    @Override
+    public void changesRecovered(boolean recovered, int count) {
+        session.pushRecovery(this, "changes", recovered, count);
+    }
+
+    @Override
+    public void bindingFailed(Exception error) {
+        session.postgresBindingFailed(this, error);
     }
 
     /** This topic's activity record for the admin API (looked up once per join). */

@@ -52,7 +52,7 @@ class AuthorizationIntegrationTest {
                  ],
                  "rows": [{"table": "public.docs", "column": "owner", "claim": "sub"}]}
                 """);
-        engine = pg.startEngine(Map.of("HERALD_POLICY_FILE", policies.toString()));
+        engine = ChangeCaptureEngines.start(pg, Map.of("HERALD_POLICY_FILE", policies.toString()));
     }
 
     @AfterAll

@@ -16,7 +16,7 @@ class CleanRestartResumeTest {
         try (PostgresFixture pg = new PostgresFixture()) {
             pg.sql("CREATE TABLE outage (id int PRIMARY KEY)", "GRANT SELECT ON outage TO anon");
             String bindings = "[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"outage\"}]";
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             String last;
             try {
                 var c = PostgresChangesIntegrationTest.connect();
@@ -28,7 +28,7 @@ class CleanRestartResumeTest {
                 PostgresChangesIntegrationTest.engine.close(2_000);
             }
             pg.sql("INSERT INTO outage VALUES (3)", "INSERT INTO outage VALUES (4)");
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             try {
                 var again = PostgresChangesIntegrationTest.connect();
                 again.session().onText("[\"1\",\"1\",\"realtime:o\",\"phx_join\",{\"config\":{\"broadcast\":{\"herald_resume\":{\"changes\":\""

@@ -18,7 +18,7 @@ class DatabaseRestartTest {
     void changeCaptureRecoversAfterADatabaseRestart() throws Exception {
         try (PostgresFixture pg = new PostgresFixture()) {
             pg.sql("CREATE TABLE survive (id int PRIMARY KEY)", "GRANT SELECT ON survive TO anon");
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             try {
                 var c = PostgresChangesIntegrationTest.connect();
                 PostgresChangesIntegrationTest.join(c, "s", "[{\"event\":\"INSERT\",\"schema\":\"public\",\"table\":\"survive\"}]");

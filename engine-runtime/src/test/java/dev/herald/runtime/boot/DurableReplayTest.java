@@ -26,7 +26,7 @@ class DurableReplayTest {
     void broadcastsSurviveARestartOfTheEngine() throws Exception {
         try (PostgresFixture pg = new PostgresFixture()) {
             Map<String, String> durable = Map.of("HERALD_REPLAY_STORE", "postgres");
-            Engine first = pg.startEngine(durable);
+            Engine first = ChangeCaptureEngines.start(pg, durable);
             String pos;
             try {
                 FakeConnection conn = new FakeConnection();
@@ -37,7 +37,7 @@ class DurableReplayTest {
             } finally {
                 first.close();
             }
-            Engine second = pg.startEngine(durable);
+            Engine second = ChangeCaptureEngines.start(pg, durable);
             try {
                 FakeConnection conn = new FakeConnection();
                 RealtimeSession s = second.open(conn, second.checkHandshake("2.0.0", Tokens.valid(), null));
@@ -59,7 +59,7 @@ class DurableReplayTest {
     void aRetiredTopicNeverReusesAPositionEvenAcrossARestart() throws Exception {
         try (PostgresFixture pg = new PostgresFixture()) {
             Map<String, String> durable = Map.of("HERALD_REPLAY_STORE", "postgres", "HERALD_REPLAY_MAX_AGE_MS", "300");
-            Engine first = pg.startEngine(durable);
+            Engine first = ChangeCaptureEngines.start(pg, durable);
             String old;
             String reborn;
             try {
@@ -91,7 +91,7 @@ class DurableReplayTest {
                 first.close();
             }
             // After a restart the store's epoch is back; the old position must still not match the new rows.
-            Engine second = pg.startEngine(durable);
+            Engine second = ChangeCaptureEngines.start(pg, durable);
             try {
                 FakeConnection conn = new FakeConnection();
                 RealtimeSession s = second.open(conn, second.checkHandshake("2.0.0", Tokens.valid(), null));

@@ -31,7 +31,7 @@ class MetricsDocsTest {
         // Change-capture meters are registered by the CDC service; the database is only contacted once it starts.
         Database nowhere = new Database("jdbc:postgresql://127.0.0.1:1/none", "none", "none");
         CdcService cdc = new CdcService(nowhere, new DebeziumCdcSource.Settings(nowhere.jdbcUrl(), "none", "none", "herald", "herald", 10, 1000),
-                List.of(), engine.metrics(), new RowAuthorizer(List.of()), 0, 0, 0, (b, e) -> { });
+                List.of(), engine.metrics(), new RowAuthorizer(List.of()), 0, 0, 0, DebeziumCdcSource::new);
         String scrape;
         try {
             AdminSetup.gauges(engine.metrics(), engine.limits(), engine.sessions(), engine.activity());

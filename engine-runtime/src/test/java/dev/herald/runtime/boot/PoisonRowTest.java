@@ -36,7 +36,7 @@ class PoisonRowTest {
                     "CREATE TABLE poison (id int PRIMARY KEY, t time, tz timestamptz, ttz timetz, iv interval, ta time[], d date, ts timestamp)",
                     "CREATE TABLE watched (id int PRIMARY KEY, t time, tz timestamptz, ttz timetz, iv interval, ta time[], d date, ts timestamp)",
                     "GRANT SELECT ON canary, poison, watched TO anon");
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of("HERALD_CDC_OFFSET_FLUSH_MS", "200"));
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of("HERALD_CDC_OFFSET_FLUSH_MS", "200"));
             Engine engine = PostgresChangesIntegrationTest.engine;
             try {
                 var canary = PostgresChangesIntegrationTest.connect();
@@ -67,7 +67,7 @@ class PoisonRowTest {
             }
 
             // A restart reads on from where the feed stopped: nothing replays the poison into a failure.
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of("HERALD_CDC_OFFSET_FLUSH_MS", "200"));
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of("HERALD_CDC_OFFSET_FLUSH_MS", "200"));
             engine = PostgresChangesIntegrationTest.engine;
             try {
                 var canary = PostgresChangesIntegrationTest.connect();

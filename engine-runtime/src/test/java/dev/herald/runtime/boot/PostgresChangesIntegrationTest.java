@@ -42,7 +42,7 @@ class PostgresChangesIntegrationTest {
                 "CREATE SCHEMA other",
                 "CREATE TABLE other.hidden (id int PRIMARY KEY)",
                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon");
-        engine = pg.startEngine(Map.of("HERALD_CDC_TABLES", "public.*", "HERALD_CDC_OFFSET_FLUSH_MS", "200"));
+        engine = ChangeCaptureEngines.start(pg, Map.of("HERALD_CDC_TABLES", "public.*", "HERALD_CDC_OFFSET_FLUSH_MS", "200"));
     }
 
     @AfterAll

@@ -42,7 +42,7 @@ class RandomRowsTest {
             for (Column c : columns) ddl.append(", ").append(c.name()).append(' ').append(c.type());
             pg.sql("CREATE TYPE pair AS (a int, b text, c timestamptz, d int[], e time)",
                     ddl.append(')').toString(), "CREATE TABLE canary (id int PRIMARY KEY)", "GRANT SELECT ON fuzz, canary TO anon");
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             Engine engine = PostgresChangesIntegrationTest.engine;
             try {
                 var fuzz = PostgresChangesIntegrationTest.connect();

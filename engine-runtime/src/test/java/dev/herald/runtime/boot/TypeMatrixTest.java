@@ -144,7 +144,7 @@ class TypeMatrixTest {
             for (int t = 0; t < cases.size(); t++) {
                 pg.sql("CREATE TABLE m" + t + " (id int PRIMARY KEY, v " + cases.get(t).type() + ")", "GRANT SELECT ON m" + t + " TO anon");
             }
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             Engine engine = PostgresChangesIntegrationTest.engine;
             try {
                 var c = PostgresChangesIntegrationTest.connect();
@@ -212,7 +212,7 @@ class TypeMatrixTest {
                     "INSERT INTO toasted VALUES (1, " + big + ", jsonb_build_object('k', " + big + ", 'n', 1.50), "
                             + "(SELECT array_agg(i::int8 * 1000000007) FROM generate_series(1, 10000) i), 0)",
                     "INSERT INTO toasted_key VALUES (1, " + big + ", 0)");
-            PostgresChangesIntegrationTest.engine = pg.startEngine(Map.of());
+            PostgresChangesIntegrationTest.engine = ChangeCaptureEngines.start(pg, Map.of());
             try {
                 var c = PostgresChangesIntegrationTest.connect();
                 PostgresChangesIntegrationTest.join(c, "toast", "[{\"event\":\"UPDATE\",\"schema\":\"public\",\"table\":\"toasted\"},"

@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,7 @@ class PgTextTest {
         assertEquals(new BigDecimal("1.50"), PgText.typed("1.50", PgTypeInfo.builtin("numeric")));
         assertEquals("NaN", PgText.typed("NaN", PgTypeInfo.builtin("numeric")));
         assertEquals(Double.NEGATIVE_INFINITY, PgText.typed("-Infinity", PgTypeInfo.builtin("float8")));
-        assertEquals(List.of(List.of(1L, 2L), java.util.Arrays.asList(3L, null)), PgText.typed("{{1,2},{3,NULL}}", PgTypeInfo.builtin("_int4")));
+        assertEquals(List.of(List.of(1L, 2L), Arrays.asList(3L, null)), PgText.typed("{{1,2},{3,NULL}}", PgTypeInfo.builtin("_int4")));
         String deep = "[".repeat(5000) + "]".repeat(5000);
         assertEquals(deep, PgText.typed(deep, PgTypeInfo.builtin("jsonb")), "a document the parser refuses stays text");
     }

@@ -29,28 +29,6 @@ public final class PostgresFixture implements AutoCloseable {
         return db.jdbcUrl();
     }
 
-    /**
-     * An engine on this database with change capture running: the test JWT secret, the fixture's data directory,
-     * plus {@code extra} settings.
-     */
-    public dev.herald.runtime.boot.Engine startEngine(java.util.Map<String, String> extra) throws InterruptedException {
-        java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of(
-                "HERALD_JWT_SECRET", dev.herald.runtime.auth.Tokens.SECRET,
-                "HERALD_DB_URL", url(),
-                "HERALD_DB_USER", EmbeddedDatabase.USER,
-                "HERALD_DB_PASSWORD", EmbeddedDatabase.PASSWORD,
-                "HERALD_DATA_DIR", dir.toString()));
-        env.putAll(extra);
-        dev.herald.runtime.boot.Engine engine = dev.herald.runtime.boot.EngineBootstrap.start(
-                dev.herald.runtime.config.HeraldConfig.load(env, new java.util.Properties()),
-                dev.herald.runtime.boot.EngineBootstrap.Hosting.STANDALONE);
-        if (!engine.cdc().awaitRunning(60_000)) {
-            engine.close();
-            throw new IllegalStateException("change capture did not start: " + engine.cdc().lastError());
-        }
-        return engine;
-    }
-
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(db.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
     }

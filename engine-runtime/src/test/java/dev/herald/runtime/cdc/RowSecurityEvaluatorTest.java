@@ -5,10 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.runtime.db.Database;
+import dev.herald.runtime.db.EmbeddedDatabase;
+import dev.herald.runtime.protocol.Json;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /** PostgreSQL's own policies evaluated on row images (never on the stored row), against a real PostgreSQL. */
 class RowSecurityEvaluatorTest {
     static PostgresFixture pg;
-    static dev.herald.runtime.db.Database database;
+    static Database database;
     static RowSecurityEvaluator rls;
     static TableCatalog catalog;
     static final List<String> errors = new ArrayList<>();
@@ -40,7 +50,7 @@ class RowSecurityEvaluatorTest {
                 "GRANT authenticated TO \"odd$herald\"",
                 "CREATE ROLE bypasser NOLOGIN BYPASSRLS",
                 "GRANT SELECT ON owned, uids TO authenticated, bypasser");
-        database = new dev.herald.runtime.db.Database(pg.url(), dev.herald.runtime.db.EmbeddedDatabase.USER, dev.herald.runtime.db.EmbeddedDatabase.PASSWORD);
+        database = new Database(pg.url(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
         catalog = new TableCatalog(database.dataSource());
         rls = new RowSecurityEvaluator(database.dataSource(), errors::add);
     }
@@ -57,7 +67,7 @@ class RowSecurityEvaluatorTest {
         row.put("owner", owner);
         row.put("secret", "s" + id);
         row.put("tags", tags);
-        row.put("meta", meta == null ? null : dev.herald.runtime.protocol.Json.read(meta));
+        row.put("meta", meta == null ? null : Json.read(meta));
         row.put("amount", new BigDecimal("12.50"));
         row.put("at", OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 6000, ZoneOffset.UTC));
         row.put("ok", true);
@@ -143,14 +153,14 @@ class RowSecurityEvaluatorTest {
         row.put("f8", Double.NaN);
         row.put("n", new BigDecimal("12.345"));
         row.put("b", new byte[] {0, (byte) 0xff});
-        row.put("d", java.time.LocalDate.of(2026, 2, 3));
-        row.put("t", java.time.LocalTime.of(4, 5, 6, 789_000_000));
-        row.put("tz", java.time.OffsetTime.of(4, 5, 6, 0, ZoneOffset.ofHours(2)));
-        row.put("ts", java.time.LocalDateTime.of(2026, 2, 3, 4, 5, 6));
+        row.put("d", LocalDate.of(2026, 2, 3));
+        row.put("t", LocalTime.of(4, 5, 6, 789_000_000));
+        row.put("tz", OffsetTime.of(4, 5, 6, 0, ZoneOffset.ofHours(2)));
+        row.put("ts", LocalDateTime.of(2026, 2, 3, 4, 5, 6));
         row.put("tstz", OffsetDateTime.of(2026, 2, 3, 4, 5, 6, 0, ZoneOffset.UTC));
-        row.put("j", dev.herald.runtime.protocol.Json.read("{\"a\": \"x\"}"));
-        row.put("jb", dev.herald.runtime.protocol.Json.read("{\"a\": [1, \"y\"]}"));
-        row.put("arr", java.util.Arrays.asList(1L, null, 3L));
+        row.put("j", Json.read("{\"a\": \"x\"}"));
+        row.put("jb", Json.read("{\"a\": [1, \"y\"]}"));
+        row.put("arr", Arrays.asList(1L, null, 3L));
         row.put("tarr", List.of("a,b", "q\"uote", "back\\slash"));
         row.put("u", "6f1b1e1e-1111-4222-8333-444455556666");
         row.put("m", "sad");
@@ -175,7 +185,7 @@ class RowSecurityEvaluatorTest {
         row.put("id", 1L);
         row.put("team", "red");
         row.put("herald image#", "clash");
-        row.put("doc", dev.herald.runtime.protocol.Json.read("{\"k\": 2}"));
+        row.put("doc", Json.read("{\"k\": 2}"));
         Map<String, Object> inTeam = new HashMap<>(Map.of("role", "authenticated", "sub", "u1", "teams", List.of("red")));
         Map<String, Object> outOfTeam = new HashMap<>(Map.of("role", "authenticated", "sub", "u2", "teams", List.of("blue")));
         int before = errors.size();
@@ -203,9 +213,9 @@ class RowSecurityEvaluatorTest {
         TableInfo table = catalog.table("public", "docs").orElseThrow();
         List<Map<String, Object>> images = List.of(Map.of("id", 1L, "team", "red"));
         assertTrue(rls.visible(table, images, List.of(group("authenticated", "u1")))[0][0], "visible while nothing is locked");
-        try (java.sql.Connection locker = pg.connect()) {
+        try (Connection locker = pg.connect()) {
             locker.setAutoCommit(false);
-            try (java.sql.Statement st = locker.createStatement()) {
+            try (Statement st = locker.createStatement()) {
                 st.execute("LOCK TABLE members IN ACCESS EXCLUSIVE MODE");
             }
             int before = errors.size();

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The {@code postgres_changes} filter grammar (protocol §3.2), reproducing the reference server's parser including its
- * error texts: conditions separated by top-level commas, each {@code <column>=[not.]<op>.<value>}. Grammar only; type
- * checks happen in {@link FilterCompiler}. Stateless and thread-safe.
+ * The {@code postgres_changes} filter grammar (docs/wire-protocol.md, "Filters"), reproducing the reference server's
+ * parser including its error texts: conditions separated by top-level commas, each
+ * {@code <column>=[not.]<op>.<value>}. Grammar only; type checks happen in {@link FilterCompiler}. Stateless and
+ * thread-safe.
  */
 public final class FilterParser {
     /** The operators the grammar accepts. */

@@ -1,5 +1,7 @@
 package dev.herald.runtime.cdc.filter;
 
+import java.util.Arrays;
+
 /**
  * SQL LIKE / ILIKE: {@code %} matches any run of characters, {@code _} exactly one character (code point), a backslash
  * makes the next character literal. Matched without java.util.regex by the classic wildcard algorithm, which stays
@@ -45,7 +47,7 @@ final class LikePattern {
                 cps[n++] = caseInsensitive ? fold(cp) : cp;
             }
         }
-        return new LikePattern(java.util.Arrays.copyOf(kinds, n), java.util.Arrays.copyOf(cps, n), caseInsensitive);
+        return new LikePattern(Arrays.copyOf(kinds, n), Arrays.copyOf(cps, n), caseInsensitive);
     }
 
     private static int fold(int cp) {

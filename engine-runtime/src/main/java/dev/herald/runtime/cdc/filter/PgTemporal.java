@@ -19,9 +19,6 @@ import java.util.regex.Pattern;
  * session time zone of Supabase databases. Stateless.
  */
 final class PgTemporal {
-    private PgTemporal() {
-    }
-
     private static final String DATE = "(\\d{4,})-(\\d{1,2})-(\\d{1,2})";
     private static final String TIME = "(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?";
     private static final String ZONE = "\\s*(z|utc|gmt|[+-]\\d{1,2}(?::?\\d{2}(?::?\\d{2})?)?|[a-z][a-z0-9_/+-]*)";
@@ -33,6 +30,9 @@ final class PgTemporal {
 
     private static final LocalDateTime TS_INFINITY = LocalDateTime.MAX;
     private static final LocalDateTime TS_MINUS_INFINITY = LocalDateTime.MIN;
+
+    private PgTemporal() {
+    }
 
     static LocalDate parseDate(String text, PgType type) {
         String special = special(text);

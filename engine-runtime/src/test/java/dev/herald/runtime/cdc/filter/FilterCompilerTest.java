@@ -14,6 +14,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -753,7 +754,7 @@ class FilterCompilerTest {
         Map<String, Object> no = row("name", "aaac", "id", 2L, "ts", LocalDateTime.of(2026, 5, 1, 0, 0));
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<Boolean>> results = new java.util.ArrayList<>();
+            List<Future<Boolean>> results = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 results.add(pool.submit(() -> {
                     for (int i = 0; i < 20_000; i++) if (!p.test(yes) || p.test(no)) return false;
