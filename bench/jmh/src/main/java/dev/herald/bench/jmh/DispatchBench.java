@@ -86,7 +86,7 @@ public class DispatchBench {
             RealtimeSession session = fixture.open(token);
             Channel ch = EngineFixture.join(session, "todos", "{\"postgres_changes\":[{\"event\":\"INSERT\",\"schema\":\"public\","
                     + "\"table\":\"todos\",\"filter\":\"" + filter + "\"}]}");
-            // The binding as CdcService.validate registers it: id from the join reply, filter compiled for the table.
+            // The binding as BindingValidator.validate registers it: id from the join reply, filter compiled for the table.
             JsonNode entry = ch.postgresChanges().get(0);
             RowPredicate predicate = FilterBench.compile(filter);
             index.register(ch, List.of(new PgSubscription(ch, entry.get("id").asInt(), "public", "todos",

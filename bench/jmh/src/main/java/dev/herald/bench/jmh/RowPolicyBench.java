@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code grouped}: the projection recomputed per subscriber on every change, then a per-change {@code HashMap}
  *       memo keyed by it, so the policy runs once per distinct projection (the engine's first version).</li>
- *   <li>{@code groupedPrecomputed}: what the engine's change path does now (CdcService.RowGate): the same memo with
+ *   <li>{@code groupedPrecomputed}: what the engine's change path does now (cdc.ChangeAuthorization): the same memo with
  *       each subscriber's projection computed once at subscribe time
  *       (the use {@link RowAuthorizer}'s documentation describes): per change only a hash lookup per subscriber plus
  *       one policy evaluation per distinct user.</li>
