@@ -2,6 +2,7 @@ package dev.herald.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.herald.runtime.docs.ReferenceDocs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ErrorCodeDocsTest {
 
     static String render() {
-        return dev.herald.runtime.docs.ReferenceDocs.errorCodes();
+        return ReferenceDocs.errorCodes();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.herald.runtime.core;
 
 import dev.herald.runtime.protocol.Frame;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * The bounded per-connection queue between publishers and the socket. Publishers never block: {@link #offer} either
@@ -98,7 +99,7 @@ final class OutboundQueue {
                 pumpThread = Thread.currentThread();
             }
             try {
-                java.util.function.Consumer<Throwable> done = err -> completed(next, tag, err);
+                Consumer<Throwable> done = err -> completed(next, tag, err);
                 if (!connection.sendFramed(next.wire(), done)) {
                     if (next.isText()) connection.sendText(next.text(), done);
                     else connection.sendBinary(next.binary(), done);

@@ -3,6 +3,7 @@ package dev.herald.runtime.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.runtime.protocol.Outbound;
 import dev.herald.runtime.protocol.UserBroadcast;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -199,7 +200,7 @@ final class TopicLog {
             List<Outbound> out = new ArrayList<>();
             for (PgBroadcastStore.Stored s : stored) out.add(s.message());
             return new Replay(true, out);
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             return new Replay(false, List.of());
         }
     }

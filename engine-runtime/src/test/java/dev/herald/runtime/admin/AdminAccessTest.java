@@ -1,7 +1,5 @@
 package dev.herald.runtime.admin;
 
-import dev.herald.runtime.metrics.ChannelActivity;
-import dev.herald.runtime.metrics.ChannelStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,18 +10,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.core.TopicKey;
 import dev.herald.runtime.limits.LimitSettings;
 import dev.herald.runtime.limits.Limits;
+import dev.herald.runtime.metrics.ChannelActivity;
+import dev.herald.runtime.metrics.ChannelStats;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,7 +104,7 @@ class AdminAccessTest {
         assertThrows(LimitStore.InvalidLimit.class, () -> store.change(Map.of(HeraldConfig.LIMITS_MAX_EVENTS_PER_SECOND, 2.5), "t"));
         assertThrows(LimitStore.InvalidLimit.class, () -> store.change(Map.of(HeraldConfig.LIMITS_MAX_EVENTS_PER_SECOND, "ten"), "t"));
 
-        store.change(Map.of(HeraldConfig.LIMITS_MAX_EVENTS_PER_SECOND, java.math.BigInteger.valueOf(25)), "admin (basic)");
+        store.change(Map.of(HeraldConfig.LIMITS_MAX_EVENTS_PER_SECOND, BigInteger.valueOf(25)), "admin (basic)");
         assertEquals(25, limits.settings().maxEventsPerSecond());
         LimitStore.AuditEntry a = store.audit(10).get(0);
         assertEquals("admin (basic)", a.actor());
@@ -114,7 +118,7 @@ class AdminAccessTest {
     void healthRules() {
         AtomicLong now = new AtomicLong(1_000_000);
         ChannelActivity activity = new ChannelActivity(now::get);
-        ChannelStats s = activity.of(new dev.herald.runtime.core.TopicKey(false, "t"));
+        ChannelStats s = activity.of(new TopicKey(false, "t"));
         assertEquals("ok", HealthRules.evaluate(s, 0, false, null).status());
         assertEquals("degraded", HealthRules.evaluate(s, 0.6, false, null).status());
         assertEquals("degraded", HealthRules.evaluate(s, 0, true, "lagging").status());
@@ -138,22 +142,22 @@ class AdminAccessTest {
     @Test
     void idleTopicsWithoutSubscribersAreForgotten() {
         AtomicLong now = new AtomicLong(10_000_000);
-        java.util.Set<dev.herald.runtime.core.TopicKey> subscribed = new java.util.HashSet<>();
+        Set<TopicKey> subscribed = new HashSet<>();
         ChannelActivity activity = new ChannelActivity(now::get, subscribed::contains);
-        dev.herald.runtime.core.TopicKey kept = new dev.herald.runtime.core.TopicKey(false, "kept");
+        TopicKey kept = new TopicKey(false, "kept");
         subscribed.add(kept);
         activity.of(kept);
-        for (int i = 0; i < 100; i++) activity.published(new dev.herald.runtime.core.TopicKey(false, "once-" + i), 0);
+        for (int i = 0; i < 100; i++) activity.published(new TopicKey(false, "once-" + i), 0);
         assertEquals(101, activity.snapshot().size());
         now.addAndGet(ChannelActivity.FORGET_AFTER_MS + 1);
-        activity.of(new dev.herald.runtime.core.TopicKey(false, "new"));
-        assertEquals(java.util.Set.of(kept, new dev.herald.runtime.core.TopicKey(false, "new")), activity.snapshot().keySet());
+        activity.of(new TopicKey(false, "new"));
+        assertEquals(Set.of(kept, new TopicKey(false, "new")), activity.snapshot().keySet());
     }
 
     @Test
     void latencyQuantiles() {
         AtomicLong now = new AtomicLong(5_000_000);
-        ChannelStats s = new ChannelActivity(now::get).of(new dev.herald.runtime.core.TopicKey(true, "q"));
+        ChannelStats s = new ChannelActivity(now::get).of(new TopicKey(true, "q"));
         for (int i = 0; i < 98; i++) s.delivered(1_000_000); // 1 ms
         s.delivered(300_000_000); // 300 ms
         s.delivered(300_000_000);

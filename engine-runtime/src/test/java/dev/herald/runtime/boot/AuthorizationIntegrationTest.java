@@ -1,14 +1,16 @@
 package dev.herald.runtime.boot;
 
-import dev.herald.runtime.core.Broadcasts;
-import dev.herald.runtime.core.Channel;
-import dev.herald.runtime.core.FakeConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.herald.runtime.auth.Tokens;
 import dev.herald.runtime.cdc.PostgresFixture;
+import dev.herald.runtime.core.Broadcasts;
+import dev.herald.runtime.core.Channel;
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.policy.Principals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -113,10 +115,10 @@ class AuthorizationIntegrationTest {
         priv.conn().clear();
         pub.session().onText("[\"1\",\"2\",\"realtime:team\",\"broadcast\",{\"type\":\"broadcast\",\"event\":\"pub\",\"payload\":{}}]");
         priv.session().onText("[\"1\",\"2\",\"realtime:team\",\"broadcast\",{\"type\":\"broadcast\",\"event\":\"priv\",\"payload\":{}}]");
-        engine.broadcastJson("team", true, "rest-private", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), null,
-                dev.herald.runtime.policy.Principals.of(engine.verifier().verify(user("r"))));
-        assertTrue(!engine.broadcastJson("team", true, "anon-private", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), null,
-                dev.herald.runtime.policy.Principals.of(engine.verifier().verify(Tokens.valid()))), "anon may not write");
+        engine.broadcastJson("team", true, "rest-private", JsonNodeFactory.instance.objectNode(), null,
+                Principals.of(engine.verifier().verify(user("r"))));
+        assertTrue(!engine.broadcastJson("team", true, "anon-private", JsonNodeFactory.instance.objectNode(), null,
+                Principals.of(engine.verifier().verify(Tokens.valid()))), "anon may not write");
         assertEquals(0, pub.conn().events("broadcast").size(), "self is false and nothing private leaks to public");
         List<JsonNode> got = priv.conn().events("broadcast");
         assertEquals(1, got.size(), priv.conn().texts().toString());

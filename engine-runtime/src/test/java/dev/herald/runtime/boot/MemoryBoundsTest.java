@@ -1,7 +1,5 @@
 package dev.herald.runtime.boot;
 
-import dev.herald.runtime.core.FakeConnection;
-import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Tokens;
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.RealtimeSession;
+import dev.herald.runtime.metrics.ChannelActivity;
 import dev.herald.runtime.protocol.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +73,7 @@ class MemoryBoundsTest {
         engine.broadcastJson(topic, false, "e", Json.object().put("t", text), null, null);
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier done, long ms, String what) throws InterruptedException {
+    private static void waitUntil(BooleanSupplier done, long ms, String what) throws InterruptedException {
         long end = System.currentTimeMillis() + ms;
         while (!done.getAsBoolean()) {
             if (System.currentTimeMillis() > end) throw new AssertionError("timed out waiting for " + what);
@@ -234,7 +236,7 @@ class MemoryBoundsTest {
         }
         waitUntil(() -> engine.broadcasts().topicLogCount() == 0, 5_000, "topic logs retired");
         assertEquals(0, engine.broadcasts().keptCount());
-        waitUntil(() -> engine.activity().snapshot().size() <= dev.herald.runtime.metrics.ChannelActivity.MAX_UNSUBSCRIBED, 3_000,
+        waitUntil(() -> engine.activity().snapshot().size() <= ChannelActivity.MAX_UNSUBSCRIBED, 3_000,
                 "console records capped");
     }
 }

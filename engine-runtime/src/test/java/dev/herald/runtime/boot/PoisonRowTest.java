@@ -9,6 +9,7 @@ import dev.herald.runtime.cdc.PostgresFixture;
 import dev.herald.runtime.protocol.Json;
 import dev.herald.runtime.web.HealthResource;
 import jakarta.ws.rs.core.Response;
+import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class PoisonRowTest {
 
     static Response ready(Engine engine) throws Exception {
         HealthResource health = new HealthResource();
-        java.lang.reflect.Field f = HealthResource.class.getDeclaredField("engine");
+        Field f = HealthResource.class.getDeclaredField("engine");
         f.setAccessible(true);
         f.set(health, engine);
         return health.ready();

@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.cdc.PostgresFixture;
+import dev.herald.runtime.protocol.Json;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -137,7 +141,7 @@ class RandomRowsTest {
         c.add(new Column("t", "text", r -> text(r, 40)));
         c.add(new Column("bp", "bpchar(3)", r -> text(r, 3).replace(" ", "")));
         c.add(new Column("by", "bytea", r -> bytea(r)));
-        c.add(new Column("u", "uuid", r -> new java.util.UUID(r.nextLong(), r.nextLong()).toString()));
+        c.add(new Column("u", "uuid", r -> new UUID(r.nextLong(), r.nextLong()).toString()));
         c.add(new Column("ip", "inet", r -> r.nextBoolean() ? (r.nextInt(256) + "." + r.nextInt(256) + ".0." + r.nextInt(256) + "/" + (8 + r.nextInt(25)))
                 : Integer.toHexString(r.nextInt(65536)) + "::" + Integer.toHexString(r.nextInt(65536))));
         c.add(new Column("d", "date", RandomRowsTest::date));
@@ -217,7 +221,7 @@ class RandomRowsTest {
     static String bytea(Random r) {
         byte[] b = new byte[r.nextInt(20)];
         r.nextBytes(b);
-        return "\\x" + java.util.HexFormat.of().formatHex(b);
+        return "\\x" + HexFormat.of().formatHex(b);
     }
 
     static String date(Random r) {
@@ -252,7 +256,7 @@ class RandomRowsTest {
             case 0 -> quoteJson(text(r, 10));
             case 1 -> {
                 String n = numeric(r);
-                yield n.endsWith("N") || n.endsWith("y") ? "1e-300" : new java.math.BigDecimal(n).toPlainString();
+                yield n.endsWith("N") || n.endsWith("y") ? "1e-300" : new BigDecimal(n).toPlainString();
             }
             case 2 -> pick(r, "true", "false", "null");
             case 3 -> r.nextInt(1_000_000) + "e" + (r.nextInt(600) - 300);
@@ -270,7 +274,7 @@ class RandomRowsTest {
     }
 
     static String quoteJson(String s) {
-        return dev.herald.runtime.protocol.Json.quote(s);
+        return Json.quote(s);
     }
 
     /** An array literal of up to 2 dimensions with NULL elements. */

@@ -1,9 +1,5 @@
 package dev.herald.runtime.boot;
 
-import dev.herald.runtime.core.Channel;
-import dev.herald.runtime.core.FakeConnection;
-import dev.herald.runtime.core.HandshakeVerdict;
-import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,9 +11,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.api.ErrorCode;
 import dev.herald.runtime.auth.Tokens;
 import dev.herald.runtime.config.HeraldConfig;
+import dev.herald.runtime.core.Channel;
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.HandshakeVerdict;
+import dev.herald.runtime.core.RealtimeSession;
 import dev.herald.runtime.protocol.Json;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -207,7 +209,7 @@ public class RealtimeSessionTest {
         assertTrue(v1.conn().texts().isEmpty());
         assertEquals(1.0, engine.metrics().drops(ErrorCode.BINARY_NOT_DELIVERABLE));
         byte[] got = a.conn().binaries().get(1);
-        assertArrayEquals(new byte[] {1, 2, 3}, java.util.Arrays.copyOfRange(got, got.length - 3, got.length));
+        assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(got, got.length - 3, got.length));
 
         // A vsn-1 JSON push reaches vsn 2 as a text array, unchanged.
         b.conn().clear();
@@ -441,7 +443,7 @@ public class RealtimeSessionTest {
     }
 
     static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) out.writeBytes(p);
         return out.toByteArray();
     }

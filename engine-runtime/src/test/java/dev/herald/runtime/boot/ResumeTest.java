@@ -1,12 +1,13 @@
 package dev.herald.runtime.boot;
 
-import dev.herald.runtime.core.FakeConnection;
-import dev.herald.runtime.core.RealtimeSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.runtime.auth.Tokens;
+import dev.herald.runtime.core.FakeConnection;
+import dev.herald.runtime.core.RealtimeSession;
+import dev.herald.runtime.protocol.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ class ResumeTest {
     }
 
     private void publish(int from, int to) {
-        for (int i = from; i <= to; i++) engine.broadcastJson("r", false, "e", dev.herald.runtime.protocol.Json.object().put("i", i), null, null);
+        for (int i = from; i <= to; i++) engine.broadcastJson("r", false, "e", Json.object().put("i", i), null, null);
     }
 
     @Test
@@ -72,7 +73,7 @@ class ResumeTest {
         assertEquals("broadcast", system.get("stream").asText());
         // Order on the wire: reply, replayed messages, the recovery notice, then live ones.
         List<String> events = new ArrayList<>();
-        for (String t : again.conn().texts()) events.add(dev.herald.runtime.protocol.Json.read(t).get(3).asText());
+        for (String t : again.conn().texts()) events.add(Json.read(t).get(3).asText());
         assertEquals(List.of("phx_reply", "broadcast", "broadcast", "broadcast", "broadcast", "broadcast", "system", "broadcast", "broadcast"), events);
     }
 

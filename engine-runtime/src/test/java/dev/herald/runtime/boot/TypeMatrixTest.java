@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.herald.runtime.cdc.PostgresFixture;
+import dev.herald.runtime.protocol.Json;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -35,8 +38,8 @@ class TypeMatrixTest {
                     .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(Integer.MAX_VALUE)
                             .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(10_000).build()).build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true))
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
 
     record Case(String type, List<String> values) {
@@ -280,7 +283,7 @@ class TypeMatrixTest {
             for (Map.Entry<String, JsonNode> e : n.properties()) {
                 if (!first) sb.append(',');
                 first = false;
-                sb.append(dev.herald.runtime.protocol.Json.quote(e.getKey())).append(':');
+                sb.append(Json.quote(e.getKey())).append(':');
                 write(sb, e.getValue());
             }
             sb.append('}');
@@ -296,7 +299,7 @@ class TypeMatrixTest {
         } else if (n.isNumber()) {
             sb.append(n.bigIntegerValue());
         } else if (n.isTextual()) {
-            sb.append(dev.herald.runtime.protocol.Json.quote(n.textValue()));
+            sb.append(Json.quote(n.textValue()));
         } else {
             sb.append(n);
         }

@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.RowChange;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
 import dev.herald.runtime.auth.Tokens;
+import dev.herald.runtime.boot.Engine;
+import dev.herald.runtime.boot.EngineBootstrap;
 import dev.herald.runtime.cdc.PostgresFixture;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
-import dev.herald.runtime.boot.Engine;
-import dev.herald.runtime.boot.EngineBootstrap;
 import dev.herald.runtime.db.EmbeddedDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -111,7 +112,7 @@ class PluginDatabaseTest {
             for (RowChange c : seen) kinds.add(c.type() + " " + c.record().getOrDefault("id", c.oldRecord().get("id")));
             assertEquals(List.of("INSERT 1", "INSERT 2", "UPDATE 1", "DELETE 2"), kinds, "in commit order, a failing hook does not stop the feed");
             assertEquals(6L, seen.get(2).record().get("n"), "typed row values");
-            assertEquals(1.0, engine.metrics().drops(dev.herald.api.ErrorCode.PLUGIN_HOOK_FAILED), "the failing hook call is counted");
+            assertEquals(1.0, engine.metrics().drops(ErrorCode.PLUGIN_HOOK_FAILED), "the failing hook call is counted");
         } finally {
             engine.close();
         }

@@ -11,8 +11,10 @@ import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginFactory;
 import dev.herald.runtime.config.ConfigException;
+import dev.herald.runtime.config.HeraldConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -73,9 +75,9 @@ class PluginHostTest {
         ConfigException typo = assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_MAX_LENGHT", "5")), List.of(notes)));
         assertEquals("Unknown configuration key HERALD_PLUGINS_NOTES_MAX_LENGHT for plugin notes. Known keys: max-length, greeting, upstream, loud, enabled",
                 typo.getMessage());
-        java.util.Properties props = new java.util.Properties();
+        Properties props = new Properties();
         props.setProperty("herald.plugins.notes.colour", "red");
-        ConfigException sysprop = assertThrows(ConfigException.class, () -> PluginHost.of(dev.herald.runtime.config.HeraldConfig.load(Map.of(), props), List.of(notes)));
+        ConfigException sysprop = assertThrows(ConfigException.class, () -> PluginHost.of(HeraldConfig.load(Map.of(), props), List.of(notes)));
         assertTrue(sysprop.getMessage().startsWith("Unknown configuration key herald.plugins.notes.colour for plugin notes."), sysprop.getMessage());
         ConfigException nobody = assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOPE_COLOUR", "red")), List.of(notes)));
         assertEquals("Unknown configuration key HERALD_PLUGINS_NOPE_COLOUR: there is no plugin 'nope'. Installed plugins: notes", nobody.getMessage());
@@ -90,7 +92,7 @@ class PluginHostTest {
         assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_UPSTREAM", "ftp://x")), List.of(notes)));
         assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_LOUD", "yes")), List.of(notes)));
 
-        PluginSettings s = new PluginSettings("notes", KEYS, Map.of("MAX_LENGTH", new dev.herald.runtime.config.HeraldConfig.PluginEntry("HERALD_PLUGINS_NOTES_MAX_LENGTH", "1_000")));
+        PluginSettings s = new PluginSettings("notes", KEYS, Map.of("MAX_LENGTH", new HeraldConfig.PluginEntry("HERALD_PLUGINS_NOTES_MAX_LENGTH", "1_000")));
         PluginConfig c = s;
         assertEquals(1000, c.integer("max-length"));
         assertEquals(null, c.string("greeting"));

@@ -2,6 +2,7 @@ package dev.herald.runtime.plugin;
 
 import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginConfig;
+import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.plugin.PluginFactory;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
@@ -58,7 +59,7 @@ final class TestPlugins {
             }
 
             @Override
-            public void postInit(dev.herald.api.plugin.PluginContext context) {
+            public void postInit(PluginContext context) {
                 log.add("postInit " + id);
             }
 
