@@ -8,28 +8,15 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
-const { rest } = require('./plugins2-helpers')
+const h = require('../lib/harness')
+const { pluginsFolder } = require('../lib/plugin-jars')
+const { rest } = require('../lib/plugin-rest')
 
-const PLUGIN_DIRS = ['analytics', 'bookmarks', 'campaigns', 'challenges', 'comments', 'events', 'testplugin', 'voice']
+// Every first-party plugin, and the example plugin `notes` (plugins/testplugin).
+const PLUGIN_IDS = ['analytics', 'bookmarks', 'campaigns', 'challenges', 'comments', 'events', 'notes', 'voice']
 
-/** A temporary folder with every first-party plugin jar (the shaded one of each plugins/<dir>/target). */
-function allPlugins() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-plugins-'))
-  for (const d of PLUGIN_DIRS) {
-    const target = path.join(h.REPO_ROOT, 'plugins', d, 'target')
-    const jar = fs.existsSync(target) && fs.readdirSync(target).find((f) => /^herald-plugin-.*\.jar$/.test(f) && !/sources|tests/.test(f))
-    if (!jar) throw new Error(`no plugin jar in plugins/${d}/target; build first (mvn -B -q install -DskipTests)`)
-    fs.copyFileSync(path.join(target, jar), path.join(dir, jar))
-  }
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
-
-const folder = allPlugins()
+const folder = pluginsFolder(PLUGIN_IDS)
 test.after(() => folder.remove())
 
 let db = null
