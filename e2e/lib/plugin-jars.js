@@ -45,12 +45,14 @@ function pluginJar(id) {
 
 /**
  * A fresh temporary plugins folder holding the jars of `ids` (each found by `pluginJar`), to pass as
- * HERALD_PLUGINS_DIR. Returns `{ dir, jars, remove }`: `jars` maps each id to its copied jar, `remove()` deletes
- * the folder. Pass `{ prefix }` as the last argument to name the temporary folder.
+ * HERALD_PLUGINS_DIR; the ids may be given one by one or as arrays. Returns `{ dir, jars, remove }`: `jars` maps each
+ * id to its copied jar, `remove()` deletes the folder. Pass `{ prefix }` as the last argument to name the folder.
  */
 function pluginsFolder(...args) {
-  const opts = args.length && typeof args[args.length - 1] === 'object' ? args.pop() : {}
+  const last = args[args.length - 1]
+  const opts = last && typeof last === 'object' && !Array.isArray(last) ? args.pop() : {}
   const ids = args.flat()
+  if (ids.length === 0) throw new Error('pluginsFolder: no plugin id given')
   const sources = ids.map((id) => [id, pluginJar(id)]) // all found before anything is created
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix || 'herald-plugins-'))
   const jars = {}

@@ -35,7 +35,7 @@ const ctx = h.useServer(test, { HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: 
 
 test('every first-party plugin table: published and guarded, or unpublished and unreadable by anon', async () => {
   const histories = (await sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'herald' AND tablename LIKE 'plugin\\_%\\_history'`)).rows
-  assert.equal(histories.length, PLUGIN_DIRS.length, `one migration history per plugin: ${histories.map((r) => r.tablename)}`)
+  assert.equal(histories.length, PLUGIN_IDS.length, `one migration history per plugin: ${histories.map((r) => r.tablename)}`)
   const tables = (await sql(`SELECT c.relname AS name, c.relrowsecurity AS rls FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`)).rows
   assert.ok(tables.length >= 12, `the plugins' tables: ${tables.map((t) => t.name)}`)
