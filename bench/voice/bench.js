@@ -7,14 +7,14 @@
 //   node bench/voice/bench.js [sessions...]     (default: 1 20 100; DURATION_S=10)
 
 const path = require('node:path')
-const fs = require('node:fs')
 const os = require('node:os')
 const crypto = require('node:crypto')
 const { performance } = require('node:perf_hooks')
 const E2E = path.join(__dirname, '..', '..', 'e2e')
 const WebSocket = require(path.join(E2E, 'node_modules', 'ws'))
-const h = require(path.join(E2E, 'test', 'harness'))
-const { startUpstream } = require(path.join(E2E, 'test', 'voice-upstream'))
+const h = require(path.join(E2E, 'lib', 'harness'))
+const { startUpstream } = require(path.join(E2E, 'lib', 'voice-upstream'))
+const { pluginsFolder } = require(path.join(E2E, 'lib', 'plugin-jars'))
 
 const DURATION_S = Number(process.env.DURATION_S || 10)
 const CHUNK_BYTES = 960 // 20 ms of 24 kHz mono 16-bit PCM
@@ -81,10 +81,7 @@ async function run(sessions, openUrl, headers) {
   const counts = process.argv.slice(2).map(Number).filter((n) => n > 0)
   const ladder = counts.length ? counts : [1, 20, 100]
   const upstream = await startUpstream({ apiKey: API_KEY, echo: true })
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-voice-bench-'))
-  const target = path.join(__dirname, '..', '..', 'plugins', 'voice', 'target')
-  const jar = fs.readdirSync(target).find((f) => /^herald-plugin-voice-.*\.jar$/.test(f) && !f.includes('sources'))
-  fs.copyFileSync(path.join(target, jar), path.join(dir, jar))
+  const { dir, remove: removeDir } = pluginsFolder('voice', { prefix: 'herald-voice-bench-' })
   const server = await h.startServer({
     HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: dir, HERALD_PLUGINS_VOICE_UPSTREAM_URL: upstream.url,
     HERALD_PLUGINS_VOICE_API_KEY: API_KEY, HERALD_PLUGINS_VOICE_MAX_SESSIONS_PER_USER: '1',
@@ -100,7 +97,7 @@ async function run(sessions, openUrl, headers) {
   } finally {
     await server.stop()
     await upstream.close()
-    fs.rmSync(dir, { recursive: true, force: true })
+    removeDir()
   }
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-')
   console.log(`\nVoice relay round trip, ${DURATION_S} s per step, 20 ms chunks (${CHUNK_BYTES} B PCM, ${Math.ceil(CHUNK_BYTES / 3) * 4} B base64) at 50/s per session, loopback`)

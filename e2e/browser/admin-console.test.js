@@ -8,11 +8,12 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const h = require('../test/harness')
-const b = require('./browser-harness')
+const h = require('../lib/harness')
+const b = require('../lib/browser')
+const { pluginJar } = require('../lib/plugin-jars')
 
 const PASSWORD = 'browser-admin-password'
-const PLUGIN_JAR = path.join(h.REPO_ROOT, 'plugins', 'testplugin', 'target', 'herald-plugin-notes-0.1.0-SNAPSHOT.jar')
+const PLUGIN_JAR = pluginJar('notes')
 let browser = null
 let page = null
 let pluginDir = null

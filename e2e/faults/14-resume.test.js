@@ -25,7 +25,7 @@ const path = require('node:path')
 const WebSocket = require('ws')
 const { Client: PgClient } = require('pg')
 const { RealtimeClient } = require('@supabase/realtime-js')
-const h = require('../test/harness')
+const h = require('../lib/harness')
 const { attachResume, onRecovery, stillMatches, readPosition } = require('../../clients/js/herald-resume')
 
 // CI size of the drop streams; HERALD_E2E_STREAM_N=10000 runs the bench size (the file deadline grows with it)

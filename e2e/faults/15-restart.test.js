@@ -17,7 +17,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const { Client: PgClient } = require('pg')
-const h = require('../test/harness')
+const h = require('../lib/harness')
 const { attachResume } = require('../../clients/js/herald-resume')
 
 const PG_OK = 'Subscribed to PostgreSQL'

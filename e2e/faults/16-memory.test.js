@@ -5,7 +5,7 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
-const h = require('../test/harness')
+const h = require('../lib/harness')
 
 const MB = 1024 * 1024
 const MAX_HEAP_MB = 512

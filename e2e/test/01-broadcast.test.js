@@ -6,7 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const WebSocket = require('ws')
 const { createClient: createSupabaseClient } = require('@supabase/supabase-js')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const ctx = h.useServer(test)
 

@@ -4,7 +4,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const IDLE_MS = 3000
 const ctx = h.useServer(test, { HERALD_WS_IDLE_TIMEOUT_MS: String(IDLE_MS) })

@@ -5,7 +5,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const WebSocket = require('ws')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const ctx = h.useServer(test)
 

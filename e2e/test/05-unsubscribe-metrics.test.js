@@ -3,7 +3,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const ctx = h.useServer(test)
 

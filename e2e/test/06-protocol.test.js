@@ -3,7 +3,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 // Byte-for-byte Supabase parity: resume positions (a Herald extension that adds meta.herald_pos) are switched off here.
 const ctx = h.useServer(test, { HERALD_REPLAY_MAX_MESSAGES: '0' })

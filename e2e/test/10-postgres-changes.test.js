@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const { performance } = require('node:perf_hooks')
 const WebSocket = require('ws')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 let db = null
 

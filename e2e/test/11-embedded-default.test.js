@@ -10,7 +10,7 @@ const fs = require('node:fs')
 const net = require('node:net')
 const path = require('node:path')
 const { execFile } = require('node:child_process')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const DEFAULT_DB_PORT = 54322
 let usedDefaultPort = false

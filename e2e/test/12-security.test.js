@@ -17,7 +17,7 @@ const path = require('node:path')
 const WebSocket = require('ws')
 const jose = require('jose')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 // ---------------------------------------------------------------------------------------------------------------
 // fixtures

@@ -9,7 +9,7 @@
 const test = require('node:test')
 const { describe } = test
 const assert = require('node:assert/strict')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const WINDOW_MS = 1000
 

@@ -9,7 +9,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 let db = null
 

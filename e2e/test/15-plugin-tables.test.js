@@ -8,28 +8,15 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
-const { rest } = require('./plugins2-helpers')
+const h = require('../lib/harness')
+const { pluginsFolder } = require('../lib/plugin-jars')
+const { rest } = require('../lib/plugin-rest')
 
-const PLUGIN_DIRS = ['analytics', 'bookmarks', 'campaigns', 'challenges', 'comments', 'events', 'testplugin', 'voice']
+// Every first-party plugin, and the example plugin `notes` (plugins/testplugin).
+const PLUGIN_IDS = ['analytics', 'bookmarks', 'campaigns', 'challenges', 'comments', 'events', 'notes', 'voice']
 
-/** A temporary folder with every first-party plugin jar (the shaded one of each plugins/<dir>/target). */
-function allPlugins() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-plugins-'))
-  for (const d of PLUGIN_DIRS) {
-    const target = path.join(h.REPO_ROOT, 'plugins', d, 'target')
-    const jar = fs.existsSync(target) && fs.readdirSync(target).find((f) => /^herald-plugin-.*\.jar$/.test(f) && !/sources|tests/.test(f))
-    if (!jar) throw new Error(`no plugin jar in plugins/${d}/target; build first (mvn -B -q install -DskipTests)`)
-    fs.copyFileSync(path.join(target, jar), path.join(dir, jar))
-  }
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
-
-const folder = allPlugins()
+const folder = pluginsFolder(PLUGIN_IDS)
 test.after(() => folder.remove())
 
 let db = null
@@ -48,7 +35,7 @@ const ctx = h.useServer(test, { HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: 
 
 test('every first-party plugin table: published and guarded, or unpublished and unreadable by anon', async () => {
   const histories = (await sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'herald' AND tablename LIKE 'plugin\\_%\\_history'`)).rows
-  assert.equal(histories.length, PLUGIN_DIRS.length, `one migration history per plugin: ${histories.map((r) => r.tablename)}`)
+  assert.equal(histories.length, PLUGIN_IDS.length, `one migration history per plugin: ${histories.map((r) => r.tablename)}`)
   const tables = (await sql(`SELECT c.relname AS name, c.relrowsecurity AS rls FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`)).rows
   assert.ok(tables.length >= 12, `the plugins' tables: ${tables.map((t) => t.name)}`)

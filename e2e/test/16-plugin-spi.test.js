@@ -6,25 +6,14 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const WebSocket = require('ws')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
+const h = require('../lib/harness')
+const { pluginsFolder } = require('../lib/plugin-jars')
 
-/** A plugins folder holding only the example plugin's jar, as an operator would prepare it. */
-function pluginsFolder() {
-  const target = path.join(__dirname, '..', '..', 'plugins', 'testplugin', 'target')
-  const jar = fs.existsSync(target) && fs.readdirSync(target).find((f) => /^herald-plugin-notes-.*\.jar$/.test(f) && !f.includes('sources'))
-  if (!jar) throw new Error('plugins/testplugin/target/herald-plugin-notes-*.jar not found; build first (mvn -B -q install -DskipTests)')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-plugins-'))
-  fs.copyFileSync(path.join(target, jar), path.join(dir, jar))
-  return dir
-}
-
-const folder = pluginsFolder()
-test.after(() => fs.rmSync(folder, { recursive: true, force: true }))
+// A plugins folder holding only the example plugin's jar, as an operator would prepare it.
+const { dir: folder, remove: removeFolder } = pluginsFolder('notes')
+test.after(() => removeFolder())
 
 let db = null
 const ctx = h.useServer(test, { HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: folder }, {

@@ -13,7 +13,8 @@ const os = require('node:os')
 const net = require('node:net')
 const path = require('node:path')
 const { execFile } = require('node:child_process')
-const h = require('./harness')
+const h = require('../lib/harness')
+const { pluginJar } = require('../lib/plugin-jars')
 
 const target = path.join(__dirname, '..', '..', 'dist', 'standalone', 'target')
 
@@ -92,9 +93,8 @@ test('bin/herald start / status / stop on the embedded default; a dropped-in plu
   assert.doesNotMatch(quietLog, /^\s+(bootstrap\.servers|slot\.name) = /m, 'no Debezium/Kafka configuration dumps')
 
   // Drop the example plugin into plugins/ and start again: it is loaded and answers.
-  const pluginTarget = path.join(__dirname, '..', '..', 'plugins', 'testplugin', 'target')
-  const jar = fs.readdirSync(pluginTarget).find((f) => /^herald-plugin-notes-.*\.jar$/.test(f))
-  fs.copyFileSync(path.join(pluginTarget, jar), path.join(home, 'plugins', jar))
+  const jar = pluginJar('notes')
+  fs.copyFileSync(jar, path.join(home, 'plugins', path.basename(jar)))
   // This start also turns the libraries' INFO lines on with the documented switch.
   const logLength = fs.statSync(path.join(home, 'logs', 'herald.log')).size
   const again = await run(bin, ['start'], { ...env, HERALD_LOG_LIBRARY_LEVEL: 'info' })

@@ -5,8 +5,8 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const h = require('./harness')
-const { usePluginServer, assertError, subscribeChanges, subscribeExpectError, LEAK_WAIT_MS } = require('./plugins1-helpers')
+const h = require('../lib/harness')
+const { usePluginServer, assertError, subscribeChanges, subscribeExpectError, LEAK_WAIT_MS } = require('../lib/plugin-server')
 
 const ctx = usePluginServer(test, ['campaigns'])
 const BASE = '/plugins/campaigns'

@@ -7,8 +7,9 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
-const { pluginsFolder, rest } = require('./plugins2-helpers')
+const h = require('../lib/harness')
+const { pluginsFolder } = require('../lib/plugin-jars')
+const { rest } = require('../lib/plugin-rest')
 
 const folder = pluginsFolder('analytics')
 test.after(() => folder.remove())

@@ -13,8 +13,9 @@ const os = require('node:os')
 const path = require('node:path')
 const WebSocket = require('ws')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
-const { startUpstream } = require('./voice-upstream')
+const h = require('../lib/harness')
+const { startUpstream } = require('../lib/voice-upstream')
+const { pluginsFolder } = require('../lib/plugin-jars')
 
 const API_KEY = `sk-herald-test-${crypto.randomBytes(16).toString('hex')}`
 const CONFIG = {
@@ -26,17 +27,9 @@ const CONFIG = {
   silence: 150,
 }
 
-/** A plugins folder holding only the voice plugin's jar. */
-function pluginsFolder() {
-  const target = path.join(__dirname, '..', '..', 'plugins', 'voice', 'target')
-  const jar = fs.existsSync(target) && fs.readdirSync(target).find((f) => /^herald-plugin-voice-.*\.jar$/.test(f) && !f.includes('sources'))
-  if (!jar) throw new Error('plugins/voice/target/herald-plugin-voice-*.jar not found; build first (mvn -B -q install -DskipTests)')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-voice-'))
-  fs.copyFileSync(path.join(target, jar), path.join(dir, jar))
-  return dir
-}
-const folder = pluginsFolder()
-test.after(() => fs.rmSync(folder, { recursive: true, force: true }))
+// A plugins folder holding only the voice plugin's jar.
+const { dir: folder, remove: removeFolder } = pluginsFolder('voice', { prefix: 'herald-voice-' })
+test.after(() => removeFolder())
 
 /** The session the relay must send, written out independently of the plugin's code. */
 function expectedSession(flavour, model) {

@@ -10,11 +10,12 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { Client: PgClient } = require('pg')
-const h = require('./harness')
+const h = require('../lib/harness')
+const { pluginJar } = require('../lib/plugin-jars')
 
 const PASSWORD = 'correct-horse-battery-staple'
 const BASIC = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
-const PLUGIN_JAR = path.join(h.REPO_ROOT, 'plugins', 'testplugin', 'target', 'herald-plugin-notes-0.1.0-SNAPSHOT.jar')
+const PLUGIN_JAR = pluginJar('notes')
 
 let db = null
 let pluginDir = null

@@ -3,7 +3,7 @@
 // throttled per address and overall with growing delays, the login takes JSON only, and /admin has no CORS.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const h = require('./harness')
+const h = require('../lib/harness')
 
 const PASSWORD = 'throttle-test-password-1234'
 // Small figures so the file runs in about half a minute; the defaults are 100 ms and 10,000 ms.

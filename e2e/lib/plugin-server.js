@@ -1,38 +1,22 @@
 'use strict'
-// Shared helpers for the first-party plugin suites (20-challenges … 23-bookmarks): start Herald the way an operator
-// would (the plugin jars copied into a folder named by HERALD_PLUGINS_DIR, change capture on), call the plugin REST
-// APIs with real JWTs, read the embedded PostgreSQL directly, and join plugin channels with realtime-js.
-//
-// `node --test test/` also loads this file; it defines no tests.
+// One Herald with first-party plugins, for the plugin suites (20-challenges … 23-bookmarks): start Herald the way an
+// operator would (the plugin jars copied into a folder named by HERALD_PLUGINS_DIR, change capture on), call the
+// plugin REST APIs with real JWTs, read the embedded PostgreSQL directly, and join plugin channels with realtime-js.
+// Defines no tests.
 
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const assert = require('node:assert/strict')
 const { Client: PgClient } = require('pg')
 const h = require('./harness')
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..')
-
-/** The built jar of plugin `id` (plugins/<id>/target/herald-plugin-<id>-<version>.jar). */
-function pluginJar(id) {
-  const dir = path.join(REPO_ROOT, 'plugins', id, 'target')
-  const jars = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((f) => f.startsWith(`herald-plugin-${id}-`) && f.endsWith('.jar') && !/-(sources|javadoc|tests)\.jar$/.test(f))
-    : []
-  if (jars.length !== 1) throw new Error(`expected one built jar in plugins/${id}/target, found ${jars.length}; build first (mvn -B -q install -DskipTests)`)
-  return path.join(dir, jars[0])
-}
+const { pluginsFolder } = require('./plugin-jars')
 
 /**
  * One Herald for a test file with the given plugins loaded from their own jars, change capture on, and a `pg`
  * connection to its embedded database (ctx.sql). Returns the harness ctx plus `sql(text, params)` and `rest(...)`.
  */
 function usePluginServer(test, ids, { env = {}, deadlineMs } = {}) {
-  const pluginsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-plugins1-'))
-  for (const id of ids) fs.copyFileSync(pluginJar(id), path.join(pluginsDir, path.basename(pluginJar(id))))
+  const folder = pluginsFolder(ids, { prefix: 'herald-plugin-server-' })
   let db = null
-  const ctx = h.useServer(test, { HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: pluginsDir, ...env }, {
+  const ctx = h.useServer(test, { HERALD_CDC_ENABLED: 'true', HERALD_PLUGINS_DIR: folder.dir, ...env }, {
     deadlineMs,
     async setup(server) {
       assert.ok(server.dbUrl, 'no "connect with: psql postgresql://…" line in the server output')
@@ -42,7 +26,7 @@ function usePluginServer(test, ids, { env = {}, deadlineMs } = {}) {
     },
     async teardown() {
       if (db) await h.withTimeout(db.end(), 5000, 'pg end').catch(() => {})
-      fs.rmSync(pluginsDir, { recursive: true, force: true })
+      folder.remove()
     },
   })
   /** Rows of one SQL statement on the embedded database. */
@@ -111,4 +95,4 @@ async function subscribeExpectError(channel, ms = 8000) {
 /** The bounded wait for things that must NOT arrive (leaks), after the positive cases already arrived. */
 const LEAK_WAIT_MS = 1500
 
-module.exports = { pluginJar, usePluginServer, assertError, subscribeChanges, subscribeExpectError, LEAK_WAIT_MS }
+module.exports = { usePluginServer, assertError, subscribeChanges, subscribeExpectError, LEAK_WAIT_MS }

@@ -1,9 +1,6 @@
 'use strict'
 // Shared helpers for the Herald wire-compatibility suite.
 // Every wait is bounded; every process we start is stopped by its PID.
-//
-// Note: `node --test test/` also loads this file as a "test file"; it defines
-// no tests, so it only shows up as one trivially passing entry.
 
 const { spawn } = require('node:child_process')
 const crypto = require('node:crypto')
