@@ -11,14 +11,12 @@ import java.util.List;
  * the logged changes after its position through exactly its own bindings.
  *
  * <p>Threading and ordering: live changes come from the change-feed thread, registrations with replay from the
- * subscription executor; both run under one lock, so no live change slips between a replay and the live changes
- * that follow it, and each subscriber sees changes in stream order. Unregistering needs no lock.
+ * subscription executor; both run under one lock (this object's monitor), so no live change slips between a replay
+ * and the live changes that follow it, and each subscriber sees changes in stream order. Unregistering needs no lock.
  */
 final class ChangeDispatcher {
     private final SubscriptionIndex index;
     private final ChangeLog changeLog;
-    /** Held while a change is logged and dispatched, and while a resuming subscriber registers and replays. */
-    private final Object lock = new Object();
     private final boolean logging;
     private final TableCatalog catalog;
     private final RowAuthorizer rowAuthorizer;
@@ -43,12 +41,14 @@ final class ChangeDispatcher {
      * @throws TableCatalog.CatalogException the catalog could not be read
      */
     void dispatch(ChangeEvent e) {
-        boolean bound = index.hasBindingsFor(e.schema(), e.table());
-        TableInfo table = bound || logging ? catalog.table(e.schema(), e.table()).orElse(null) : null;
+        // The table is looked up before the lock (a cache miss queries the database); whether anyone is bound is
+        // decided again under it: a subscriber that registered and replayed meanwhile must get this change live,
+        // since its replay ran before the change was logged.
+        TableInfo table = logging || index.hasBindingsFor(e.schema(), e.table()) ? catalog.table(e.schema(), e.table()).orElse(null) : null;
         if (table == null) return;
-        synchronized (lock) {
+        synchronized (this) {
             if (logging) changeLog.add(table, e, System.currentTimeMillis());
-            if (bound) index.dispatch(table, e, rowGate(index, table, e));
+            if (index.hasBindingsFor(e.schema(), e.table())) index.dispatch(table, e, rowGate(index, table, e));
         }
     }
 
@@ -60,7 +60,7 @@ final class ChangeDispatcher {
      * @param feed where the stream stands: its last delivered change and where it resumed from
      */
     void registerAndReplay(Subscriber subscriber, List<PgSubscription> subs, String resumeFrom, ChangeFeed feed) {
-        synchronized (lock) {
+        synchronized (this) {
             index.register(subscriber, subs);
             if (resumeFrom == null) return;
             ChangeEvent.StreamPosition since = ChangeEvent.StreamPosition.parse(resumeFrom);
@@ -100,7 +100,7 @@ final class ChangeDispatcher {
 
     /** Applies the log's age bound, which must hold even when no change arrives and nobody resumes. */
     void trimLog(long now) {
-        synchronized (lock) {
+        synchronized (this) {
             changeLog.trimAge(now);
         }
     }

@@ -149,6 +149,30 @@ class ChangeLogTest {
         assertEquals(3, sub.delivered.size());
     }
 
+    /**
+     * The race a resume could lose a change in: the feed found no binding for the table, then a subscriber registered
+     * and replayed (the change not logged yet), then the feed logged the change. The subscriber must get it live.
+     */
+    @Test
+    void aChangeInFlightWhileTheFirstSubscriberResumesIsDeliveredLive() throws Exception {
+        streamed(10, 1);
+        RecordingSubscriber sub;
+        Thread feedThread;
+        synchronized (dispatcher) {
+            feedThread = new Thread(() -> source.emit(change(2, 8)), "test-feed");
+            feedThread.start();
+            // The feed has checked the bindings (none) and waits for the dispatch lock, which this thread holds.
+            long end = System.currentTimeMillis() + 10_000;
+            while (feedThread.getState() != Thread.State.BLOCKED && System.currentTimeMillis() < end) Thread.sleep(1);
+            assertEquals(Thread.State.BLOCKED, feedThread.getState());
+            sub = resume(position(1));
+            assertTrue(sub.delivered.isEmpty(), "nothing after position 1 is logged yet");
+            assertEquals(List.of("true:0"), sub.recoveries);
+        }
+        feedThread.join(10_000);
+        assertEquals(List.of("[9] 2 " + position(2)), replayed(sub), "change 2 reaches the subscriber live");
+    }
+
     @Test
     void resumingFromTheNewestChangeReplaysNothingAndRecovers() {
         streamed(10, 3);
