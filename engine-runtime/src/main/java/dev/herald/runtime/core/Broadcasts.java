@@ -90,6 +90,7 @@ public final class Broadcasts {
 
     /** Publishes a message from the server itself (plugins): no write policy applies; counted against the event rate. */
     public void publishFromServer(TopicKey key, String event, JsonNode payload) {
+        if (unusableName(key.name())) return;
         limits.countEvents(1 + publish(key, message(event, payload, null), null, null));
     }
 
@@ -100,6 +101,7 @@ public final class Broadcasts {
      * @return whether the message was published
      */
     public boolean publishFromRest(String name, boolean isPrivate, String event, JsonNode payload, String id, Principal sender) {
+        if (unusableName(name)) return false;
         if (isPrivate && !mayBroadcast(name, sender)) return false;
         limits.countEvents(1 + publish(new TopicKey(isPrivate, name), message(event, payload, id), null, null));
         return true;
@@ -107,8 +109,20 @@ public final class Broadcasts {
 
     /** Publishes a user broadcast sent over REST (kind 4 to vsn 2, JSON to vsn 1 unless binary); as {@link #publishFromRest}. */
     public boolean publishFromRest(String name, boolean isPrivate, UserBroadcast broadcast, Principal sender) {
+        if (unusableName(name)) return false;
         if (isPrivate && !mayBroadcast(name, sender)) return false;
         limits.countEvents(1 + publish(new TopicKey(isPrivate, name), null, broadcast, null));
+        return true;
+    }
+
+    /**
+     * A name nobody can have joined (joins refuse it, see {@link TopicKey#storable}) and the durable store could not
+     * keep: counted and refused. Checked where names enter unvalidated (REST, plugins); a client's push goes to a
+     * channel it joined, so the per-message path needs no check.
+     */
+    private boolean unusableName(String name) {
+        if (TopicKey.storable(name)) return false;
+        metrics.drop(ErrorCode.TOPIC_NAME_INVALID);
         return true;
     }
 
@@ -128,11 +142,6 @@ public final class Broadcasts {
     int publish(TopicKey key, JsonNode payload, UserBroadcast user, Channel except) {
         if (closing.getAsBoolean()) {
             metrics.drop(ErrorCode.REALTIME_RESTARTING);
-            return 0;
-        }
-        if (!TopicKey.storable(key.name())) {
-            // Nobody can have joined it (joins refuse such names); the durable store could not keep it either.
-            metrics.drop(ErrorCode.TOPIC_NAME_INVALID);
             return 0;
         }
         int handed;
