@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * One configuration key of a plugin: {@code herald.plugins.<id>.<name>} as a system property or in the configuration
  * file, {@code HERALD_PLUGINS_<ID>_<NAME>} (upper case, {@code -} and {@code .} as {@code _}) in the environment.
- * Values are checked against {@link #type()} before {@link PluginFactory#init} runs.
+ * Values are checked against {@link #type()} before {@link Plugin#init} runs.
  *
  * @param name the key below the plugin's prefix: lower case, digits and {@code -} ({@code api-key}, {@code max-batch})
  * @param type how the value is parsed and checked
@@ -45,7 +45,7 @@ public record ConfigKey(String name, Type type, String defaultValue, String help
         return new ConfigKey(name, type, defaultValue, help, false, false);
     }
 
-    /** A secret (never logged), optional unless the plugin says otherwise in {@link PluginFactory#init}. */
+    /** A secret (never logged), optional unless the plugin says otherwise in {@link Plugin#init}. */
     public static ConfigKey secret(String name, String help) {
         return new ConfigKey(name, Type.STRING, null, help, false, true);
     }

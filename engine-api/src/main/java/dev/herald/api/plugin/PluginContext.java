@@ -1,16 +1,14 @@
 package dev.herald.api.plugin;
 
 import dev.herald.api.policy.Principal;
-import jakarta.persistence.EntityManagerFactory;
-import jakarta.ws.rs.NotAuthorizedException;
-import jakarta.ws.rs.core.HttpHeaders;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * What the engine offers one plugin, from {@link PluginFactory#postInit} until {@link PluginFactory#close}.
- * Thread-safe: every method may be called from any thread, including REST and hook threads.
+ * What the engine offers one plugin, from {@link Plugin#start} until {@link Plugin#close}. It carries no web or
+ * persistence types: the verified caller of a REST request comes with the request ({@link ServesRest}), JPA through
+ * {@link UsesJpa}. Thread-safe: every method may be called from any thread, including REST and hook threads.
  */
 public interface PluginContext {
 
@@ -22,13 +20,6 @@ public interface PluginContext {
      * closed promptly; the pool is shared with the engine.
      */
     DataSource dataSource();
-
-    /**
-     * A Hibernate-backed factory for the plugin's {@link PluginFactory#entityClasses()} over {@link #dataSource()},
-     * built on first use (building takes about a second). {@link IllegalStateException} when the plugin declared no
-     * entity classes.
-     */
-    EntityManagerFactory entityManagerFactory();
 
     /**
      * Publishes a server broadcast to every client joined to {@code topic} (the name given to
@@ -50,13 +41,11 @@ public interface PluginContext {
     Map<String, List<Map<String, Object>>> presence(String topic, boolean privateChannel);
 
     /**
-     * Verifies the caller of a REST request: {@code Authorization: Bearer <jwt>} or the {@code apikey} header.
+     * Verifies a raw JWT as Herald verifies a client's token (signature, expiry, the configured issuer and audience),
+     * e.g. one a plugin's WebSocket client sends inside a message.
      *
-     * @throws NotAuthorizedException with a JSON body naming the error code when the token is missing or invalid
+     * @throws SecurityException when the token is not valid, with a message saying why
      */
-    Principal principal(HttpHeaders headers);
-
-    /** Verifies a raw JWT the same way. */
     Principal verify(String jwt);
 
     /** Whether the plugin with this id is installed and enabled (for optional integrations between plugins). */

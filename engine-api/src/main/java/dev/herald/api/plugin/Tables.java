@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * <p>A plugin's tables are never published because they match {@code HERALD_CDC_TABLES} (its default
  * {@code public.*} included): only {@link #published()} ones are, and each of those must be guarded by a row policy
- * (the plugin's {@code rowPolicies()} or the policy file) or by PostgreSQL row-level security, or Herald refuses to
+ * (the plugin's {@link DeclaresPolicies#rowPolicies()} or the policy file) or by PostgreSQL row-level security, or Herald refuses to
  * boot. List every other table the migrations create in {@link #internal()}, and revoke {@code anon} and
  * {@code authenticated} access to it in a migration.
  *
