@@ -354,9 +354,22 @@ function renderPlugins({ plugins }) {
       h('thead', {}, h('tr', {}, ['Plugin', 'Version', 'State', 'Tables', 'Channels', 'Settings'].map((t) => h('th', {}, t)))),
       h('tbody', {}, plugins.map((p) => h('tr', {},
         h('td', {}, h('b', {}, p.id), h('div', { class: 'hint' }, p.description || '')), h('td', {}, p.version),
-        h('td', {}, badge(p.enabled ? 'ok' : 'muted'), ' ', p.enabled ? 'enabled' : 'disabled'),
-        h('td', {}, p.tables.join(', ') || '—'), h('td', {}, p.channels.join(', ') || '—'),
+        h('td', { class: 'plugin-state' }, ...pluginState(p)),
+        h('td', {}, [...p.tables, ...(p.internal_tables || []).map((t) => `${t} (internal)`)].join(', ') || '—'),
+        h('td', {}, p.channels.join(', ') || '—'),
         h('td', {}, Object.entries(p.settings).map(([k, v]) => `${k}=${v}`).join(', ') || '—'))))))
+}
+
+// What a plugin reports about itself; a plugin that reports nothing can only be said to have started.
+const PLUGIN_HEALTH = { ok: ['ok', 'ok'], not_configured: ['degraded', 'not configured'], degraded: ['degraded', 'degraded'], failed: ['failing', 'failed'] }
+
+function pluginState(p) {
+  if (!p.enabled) return [badge('muted'), ' disabled']
+  if (!p.state) return [badge('ok'), ' started']
+  const [status, label] = PLUGIN_HEALTH[p.state.health] || ['failing', p.state.health]
+  const figures = Object.entries(p.state.figures || {}).map(([k, v]) => `${k}: ${v}`).join(' · ')
+  return [badge(status), ` ${label}`, p.state.summary ? h('div', { class: 'hint' }, p.state.summary) : null,
+    figures ? h('div', { class: 'hint plugin-figures' }, figures) : null]
 }
 
 // ---- boot -------------------------------------------------------------------------------------------------------

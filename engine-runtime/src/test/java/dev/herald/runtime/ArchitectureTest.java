@@ -3,10 +3,20 @@ package dev.herald.runtime;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +99,49 @@ class ArchitectureTest {
         JavaClasses api = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.herald.api");
         noClasses().should().dependOnClassesThat().resideInAPackage(RUNTIME + "..").check(api);
+    }
+
+    /**
+     * What a plugin author sees in engine-api signatures: the API's own types, the JDK, and a Jakarta type only where
+     * an optional interface needs it (JPA in {@code UsesJpa}, WebSocket in {@code SocketEndpoint}). No runtime type, no
+     * JAX-RS type (a plugin's REST resource gets the verified caller, never headers), no third-party library.
+     */
+    @Test
+    void engineApiSignaturesShowOnlyTheApiTheJdkAndTheirOwnJakartaTypes() {
+        JavaClasses api = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.herald.api");
+        Set<String> jdk = Set.of("java.lang", "java.util", "java.util.function", "java.time", "javax.sql");
+        Map<String, Set<String>> jakartaOnlyIn = Map.of(
+                "jakarta.persistence", Set.of("dev.herald.api.plugin.UsesJpa"),
+                "jakarta.websocket", Set.of("dev.herald.api.plugin.SocketEndpoint"));
+        List<String> violations = new ArrayList<>();
+        for (JavaClass c : api) {
+            if (!c.getModifiers().contains(JavaModifier.PUBLIC)) continue;
+            List<JavaType> shown = new ArrayList<>();
+            List<String> where = new ArrayList<>();
+            for (JavaCodeUnit m : c.getCodeUnits()) {
+                if (!m.getModifiers().contains(JavaModifier.PUBLIC) && !c.isInterface()) continue;
+                if (m.getModifiers().contains(JavaModifier.SYNTHETIC) || m.getModifiers().contains(JavaModifier.PRIVATE)) continue;
+                m.getParameterTypes().forEach(t -> { shown.add(t); where.add(m.getFullName()); });
+                shown.add(m.getReturnType());
+                where.add(m.getFullName());
+            }
+            for (JavaField f : c.getFields()) {
+                if (!f.getModifiers().contains(JavaModifier.PUBLIC)) continue;
+                shown.add(f.getType());
+                where.add(f.getFullName());
+            }
+            for (int i = 0; i < shown.size(); i++) {
+                for (JavaClass t : shown.get(i).getAllInvolvedRawTypes()) {
+                    JavaClass base = t.isArray() ? t.getBaseComponentType() : t;
+                    if (base.isPrimitive()) continue;
+                    String pkg = base.getPackageName();
+                    boolean allowed = pkg.startsWith("dev.herald.api") || jdk.contains(pkg)
+                            || jakartaOnlyIn.getOrDefault(pkg, Set.of()).contains(c.getName());
+                    if (!allowed) violations.add(where.get(i) + " shows " + base.getName());
+                }
+            }
+        }
+        assertEquals(List.of(), violations, "engine-api signatures may show only API, JDK and their own Jakarta types");
     }
 }

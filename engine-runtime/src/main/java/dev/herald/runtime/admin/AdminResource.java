@@ -38,6 +38,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -467,10 +468,20 @@ public class AdminResource {
             o.put("enabled", p.enabled());
             ArrayNode tables = o.putArray("tables");
             p.tables().forEach(tables::add);
+            ArrayNode internal = o.putArray("internal_tables");
+            p.internalTables().forEach(internal::add);
             ArrayNode chans = o.putArray("channels");
             p.channels().forEach(chans::add);
             ObjectNode settings = o.putObject("settings");
             p.settings().forEach(settings::put);
+            if (p.state() == null) {
+                o.putNull("state");
+            } else {
+                ObjectNode state = o.putObject("state");
+                state.put("health", p.state().health().name().toLowerCase(Locale.ROOT));
+                state.put("summary", p.state().summary());
+                state.set("figures", Json.MAPPER.valueToTree(p.state().figures()));
+            }
         }
         ObjectNode out = Json.object();
         out.set("plugins", list);

@@ -204,9 +204,9 @@ public final class Engine implements AutoCloseable {
         return broadcasts.mayBroadcast(name, sender);
     }
 
-    /** Checks the JWT of a plugin REST call; throws a JSON 401 when it is missing or invalid. */
-    public Principal authenticatePluginCall(String authorization, String apikey) {
-        return pluginBridge.principal(authorization, apikey);
+    /** The verified caller of a plugin REST request; {@link TokenException} when the JWT is missing or invalid. */
+    public Principal authenticatePluginCall(String authorization, String apikey) throws TokenException {
+        return pluginBridge.restCaller(authorization, apikey);
     }
 
     /** Verifies the JWT of a plugin WebSocket upgrade; throws when it is invalid. */

@@ -63,13 +63,13 @@ final class PluginBridge implements EnginePluginContext.Engineside {
         return p == null ? new LinkedHashMap<>() : p.snapshot(new TopicKey(privateChannel, topic));
     }
 
-    @Override
-    public Principal principal(String authorization, String apikey) {
+    /** The verified caller of a plugin REST request; a refusal is counted as {@code rest_unauthorized}. */
+    Principal restCaller(String authorization, String apikey) throws TokenException {
         try {
             return Principals.of(admission.authenticateRest(authorization, apikey));
         } catch (TokenException e) {
             metrics.drop(ErrorCode.REST_UNAUTHORIZED);
-            throw EnginePluginContext.unauthorized(e.getMessage());
+            throw e;
         }
     }
 
@@ -78,7 +78,7 @@ final class PluginBridge implements EnginePluginContext.Engineside {
         try {
             return Principals.of(verifier.verify(jwt));
         } catch (TokenException e) {
-            throw EnginePluginContext.unauthorized(e.getMessage());
+            throw new SecurityException(e.getMessage(), e);
         }
     }
 

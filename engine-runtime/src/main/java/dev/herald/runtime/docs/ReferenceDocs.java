@@ -2,7 +2,7 @@ package dev.herald.runtime.docs;
 
 import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.ConfigKey;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.Plugin;
 import dev.herald.runtime.config.ConfigCatalogue;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.plugin.PluginHost;
@@ -43,7 +43,7 @@ public final class ReferenceDocs {
             System.err.println("usage: ReferenceDocs --check|--write <docs folder> [--plugins-dir <folder>]");
             System.exit(2);
         }
-        List<PluginFactory> plugins = PluginHost.factoriesIn(pluginsDir);
+        List<Plugin> plugins = PluginHost.pluginsIn(pluginsDir);
         List<String> stale = new ArrayList<>();
         check(docs.resolve("configuration.md"), replaceRegion(Files.readString(docs.resolve("configuration.md")), configuration(plugins)), write, stale);
         check(docs.resolve("error-codes.md"), errorCodes(), write, stale);
@@ -75,7 +75,7 @@ public final class ReferenceDocs {
     }
 
     /** The configuration tables: Herald's keys by group, then each plugin's keys. */
-    public static String configuration(List<PluginFactory> plugins) {
+    public static String configuration(List<Plugin> plugins) {
         StringBuilder sb = new StringBuilder();
         for (ConfigCatalogue.Group g : ConfigCatalogue.GROUPS) {
             sb.append("\n### ").append(g.title()).append("\n\n| Environment variable | Key | Default | Meaning |\n|---|---|---|---|\n");
@@ -85,9 +85,9 @@ public final class ReferenceDocs {
             }
         }
         sb.append("\n### Plugins' own keys\n\nEvery plugin also has `HERALD_PLUGINS_<ID>_ENABLED` (default `true`).\n");
-        List<PluginFactory> sorted = new ArrayList<>(plugins);
-        sorted.sort(Comparator.comparing(PluginFactory::id));
-        for (PluginFactory p : sorted) {
+        List<Plugin> sorted = new ArrayList<>(plugins);
+        sorted.sort(Comparator.comparing(Plugin::id));
+        for (Plugin p : sorted) {
             sb.append("\n#### ").append(p.id()).append(p.description().isEmpty() ? "" : " — " + p.description()).append("\n\n");
             if (p.configKeys().isEmpty()) {
                 sb.append("No settings besides `enabled`.\n");

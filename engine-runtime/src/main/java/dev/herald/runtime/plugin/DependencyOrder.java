@@ -17,7 +17,7 @@ final class DependencyOrder {
     /** Dependencies first; among independent plugins, discovery order. */
     static List<PluginHost.Loaded> of(Map<String, PluginHost.Loaded> active, Set<String> installed) {
         for (PluginHost.Loaded l : active.values()) {
-            for (String dep : l.factory.dependsOn()) {
+            for (String dep : l.plugin.dependsOn()) {
                 if (!active.containsKey(dep)) {
                     throw new ConfigException("Plugin '" + l.id() + "' depends on '" + dep + "', which is "
                             + (installed.contains(dep) ? "disabled (" + HeraldConfig.envName(HeraldConfig.PLUGINS_PREFIX + dep + ".enabled") + "=false)" : "not installed"));
@@ -38,7 +38,7 @@ final class DependencyOrder {
             throw new ConfigException("Plugin dependency cycle: " + String.join(" -> ", cycle));
         }
         path.add(l.id());
-        for (String dep : l.factory.dependsOn().stream().sorted().toList()) visit(active.get(dep), active, done, path, out);
+        for (String dep : l.plugin.dependsOn().stream().sorted().toList()) visit(active.get(dep), active, done, path, out);
         path.remove(path.size() - 1);
         done.add(l.id());
         out.add(l);

@@ -1,6 +1,6 @@
 package dev.herald.runtime.plugin;
 
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.Plugin;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
 import java.io.IOException;
@@ -19,15 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds plugin factories: on Herald's own class path and in the plugins folder ({@code HERALD_PLUGINS_DIR}, or the
+ * Finds plugins: on Herald's own class path and in the plugins folder ({@code HERALD_PLUGINS_DIR}, or the
  * {@code plugins} folder beside {@code herald.jar}), each jar of which joins one class loader. Runs once at boot;
  * stateless.
  */
 final class PluginDiscovery {
     private static final Logger LOG = LoggerFactory.getLogger(PluginDiscovery.class);
 
-    /** The factories found and the class loader of the plugins folder. */
-    record Found(List<PluginFactory> factories, ClassLoader loader) {
+    /** The plugins found and the class loader of the plugins folder. */
+    record Found(List<Plugin> plugins, ClassLoader loader) {
     }
 
     private PluginDiscovery() {
@@ -38,21 +38,21 @@ final class PluginDiscovery {
         ClassLoader parent = PluginDiscovery.class.getClassLoader();
         Path dir = config.pluginsDir() != null ? config.pluginsDir() : besideTheJar();
         ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
-        List<PluginFactory> found = new ArrayList<>();
+        List<Plugin> found = new ArrayList<>();
         try {
-            ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
+            ServiceLoader.load(Plugin.class, loader).stream().forEach(p -> found.add(p.get()));
         } catch (ServiceConfigurationError e) {
             throw new ConfigException("Cannot load a plugin: " + e.getMessage());
         }
         return new Found(found, loader);
     }
 
-    /** The factories on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
-    static List<PluginFactory> factoriesIn(Path dir) {
+    /** The plugins on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
+    static List<Plugin> pluginsIn(Path dir) {
         ClassLoader parent = PluginDiscovery.class.getClassLoader();
         ClassLoader loader = dir == null ? parent : folderLoader(dir, parent);
-        List<PluginFactory> found = new ArrayList<>();
-        ServiceLoader.load(PluginFactory.class, loader).stream().forEach(p -> found.add(p.get()));
+        List<Plugin> found = new ArrayList<>();
+        ServiceLoader.load(Plugin.class, loader).stream().forEach(p -> found.add(p.get()));
         return found;
     }
 

@@ -3,13 +3,23 @@ package dev.herald.runtime.plugin;
 import dev.herald.api.ErrorCode;
 import dev.herald.api.plugin.ChannelSpec;
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
+import dev.herald.api.plugin.Plugin;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReactsToChanges;
+import dev.herald.api.plugin.ReportsState;
 import dev.herald.api.plugin.RowChange;
+import dev.herald.api.plugin.ServesRest;
+import dev.herald.api.plugin.ServesSockets;
 import dev.herald.api.plugin.SocketEndpoint;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
+import dev.herald.api.plugin.UsesJpa;
 import dev.herald.api.policy.ChannelPolicy;
+import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
 import dev.herald.runtime.cdc.ChangeEvent;
 import dev.herald.runtime.config.ConfigException;
@@ -45,9 +55,15 @@ public final class PluginHost {
     private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_$]*\\.[a-z_][a-z0-9_$]*");
     private static final Set<String> RESERVED_IDS = Set.of("dir", "close");
 
-    /** What the admin console shows about one plugin. */
-    public record Info(String id, String version, String description, boolean enabled, List<String> tables, List<String> channels,
-                       Map<String, String> settings) {
+    /**
+     * What the admin console shows about one plugin.
+     *
+     * @param tables the published tables ({@code schema.table})
+     * @param internalTables the plugin's other tables, never published
+     * @param state what the plugin reports ({@link ReportsState}), or null when it reports nothing or is disabled
+     */
+    public record Info(String id, String version, String description, boolean enabled, List<String> tables, List<String> internalTables,
+                       List<String> channels, Map<String, String> settings, PluginState state) {
     }
 
     /** A plugin's WebSocket endpoint, with the id that places it at {@code /plugins/<id>/<path>}. */
@@ -58,19 +74,20 @@ public final class PluginHost {
     }
 
     static final class Loaded {
-        final PluginFactory factory;
+        final Plugin plugin;
         final PluginSettings settings;
         Tables tables;
+        PluginEntities entities;
         boolean initialised;
         boolean started;
 
-        Loaded(PluginFactory factory, PluginSettings settings) {
-            this.factory = factory;
+        Loaded(Plugin plugin, PluginSettings settings) {
+            this.plugin = plugin;
             this.settings = settings;
         }
 
         String id() {
-            return factory.id();
+            return plugin.id();
         }
     }
 
@@ -84,41 +101,41 @@ public final class PluginHost {
     private final List<RowPolicy> rowPolicies = new ArrayList<>();
     private final Map<String, List<TableHook>> hooks = new HashMap<>();
     private final Map<String, String> hookOwners = new HashMap<>();
-    private final Map<String, Object> restRoots = new HashMap<>();
+    private final Map<String, ServesRest> restApis = new HashMap<>();
     private final List<Socket> sockets = new ArrayList<>();
     private final List<PluginChannels.Declared> channels = new ArrayList<>();
     private PluginChannels channelView = PluginChannels.none();
     private volatile HeraldMetrics metrics;
     private final Map<String, PluginContext> contexts = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     /** Finds the plugins on Herald's class path and in {@code herald.plugins.dir} (see {@link PluginDiscovery}). */
     public static PluginHost discover(HeraldConfig config) {
         PluginDiscovery.Found found = PluginDiscovery.find(config);
-        return new PluginHost(config, found.factories(), found.loader());
+        return new PluginHost(config, found.plugins(), found.loader());
     }
 
-    /** The factories on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
-    public static List<PluginFactory> factoriesIn(Path dir) {
-        return PluginDiscovery.factoriesIn(dir);
+    /** The plugins on Herald's class path and in {@code dir} (may be null), without configuring them (for docs). */
+    public static List<Plugin> pluginsIn(Path dir) {
+        return PluginDiscovery.pluginsIn(dir);
     }
 
-    /** A host over the given factories (tests and embedders). */
-    public static PluginHost of(HeraldConfig config, List<PluginFactory> factories) {
-        return new PluginHost(config, factories, PluginHost.class.getClassLoader());
+    /** A host over the given plugins (tests, embedders and the plugin test kit). */
+    public static PluginHost of(HeraldConfig config, List<? extends Plugin> plugins) {
+        return new PluginHost(config, plugins, PluginHost.class.getClassLoader());
     }
 
-    private PluginHost(HeraldConfig config, List<PluginFactory> found, ClassLoader loader) {
+    private PluginHost(HeraldConfig config, List<? extends Plugin> found, ClassLoader loader) {
         this.config = config;
         this.loader = loader;
-        Map<String, PluginFactory> byId = new LinkedHashMap<>();
-        for (PluginFactory f : found) {
+        Map<String, Plugin> byId = new LinkedHashMap<>();
+        for (Plugin f : found) {
             String id = f.id();
             if (id == null || !ID.matcher(id).matches() || RESERVED_IDS.contains(id)) {
                 throw new ConfigException("Plugin " + f.getClass().getName() + " has the invalid id '" + id
                         + "' (lower-case letters and digits, starting with a letter; 'dir' and 'close' are reserved)");
             }
-            PluginFactory other = byId.putIfAbsent(id, f);
+            Plugin other = byId.putIfAbsent(id, f);
             if (other != null) {
                 throw new ConfigException("Two plugins have the id '" + id + "': " + other.getClass().getName() + " and " + f.getClass().getName());
             }
@@ -157,12 +174,12 @@ public final class PluginHost {
             }
         }
         Map<String, Loaded> active = new LinkedHashMap<>();
-        for (PluginFactory f : byId.values()) {
+        for (Plugin f : byId.values()) {
             boolean on = enabled.getOrDefault(f.id(), true);
             LOG.info("plugin {} {} found{}{}", f.id(), f.version(), on ? "" : " (disabled by configuration)",
                     f.description().isEmpty() ? "" : ": " + f.description());
             if (!on) {
-                disabled.add(new Info(f.id(), f.version(), f.description(), false, List.of(), List.of(), Map.of()));
+                disabled.add(new Info(f.id(), f.version(), f.description(), false, List.of(), List.of(), List.of(), Map.of(), null));
                 continue;
             }
             List<ConfigKey> keys = f.configKeys() == null ? List.of() : f.configKeys();
@@ -180,18 +197,26 @@ public final class PluginHost {
         return ordered.stream().anyMatch(l -> l.id().equals(id));
     }
 
-    /** Calls every plugin's {@code init} in dependency order and reads its tables. */
+    /** Calls every plugin's {@code init} in dependency order and reads its tables and entity classes. */
     public void init() {
         for (Loaded l : ordered) {
             try {
-                l.factory.init(l.settings);
+                l.plugin.init(l.settings);
             } catch (ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {
                 throw new ConfigException("Plugin '" + l.id() + "' refused to start: " + message(e));
             }
             l.initialised = true;
-            l.tables = l.factory.tables();
+            if (l.plugin instanceof OwnsTables owner) {
+                l.tables = owner.tables();
+                if (l.tables == null) throw new ConfigException("Plugin '" + l.id() + "' owns tables but its tables() returned null");
+            }
+            if (l.plugin instanceof UsesJpa jpa) {
+                List<Class<?>> classes = jpa.entityClasses();
+                if (classes == null || classes.isEmpty()) throw new ConfigException("Plugin '" + l.id() + "' uses JPA but declares no entity classes");
+                l.entities = new PluginEntities(l.id(), () -> contexts.get(l.id()).dataSource(), classes, l.plugin.getClass().getClassLoader());
+            }
             if (l.tables != null) {
                 for (String t : l.tables.published()) {
                     if (!TABLE.matcher(l.tables.schema() + "." + t).matches()) {
@@ -204,7 +229,7 @@ public final class PluginHost {
 
     /** Whether any enabled plugin has tables (and so needs Herald's database). */
     public boolean needsDatabase() {
-        return ordered.stream().anyMatch(l -> l.tables != null || !l.factory.entityClasses().isEmpty());
+        return ordered.stream().anyMatch(l -> l.tables != null || l.entities != null);
     }
 
     /** Applies every plugin's migrations, in dependency order, each with its own history. */
@@ -214,7 +239,7 @@ public final class PluginHost {
             Set<String> before = PluginTables.tablesIn(dataSource, l.tables.schema());
             try {
                 int applied = SchemaMigrations.migrate(dataSource, l.tables.migrations(), "plugin_" + l.id() + "_history", l.tables.schema(),
-                        l.factory.getClass().getClassLoader());
+                        l.plugin.getClass().getClassLoader());
                 LOG.info("plugin {}: {} migration(s) applied from {}", l.id(), applied, l.tables.migrations());
             } catch (RuntimeException e) {
                 throw new ConfigException("Plugin '" + l.id() + "': migration failed: " + message(e));
@@ -244,48 +269,20 @@ public final class PluginHost {
         return List.copyOf(publishedTables);
     }
 
-    /** Calls {@code postInit} in dependency order and collects the contributions. */
+    /**
+     * Hands each plugin its context (and its entity manager factory), calls {@code start} in dependency order and
+     * collects the contributions.
+     */
     public void start(Function<String, PluginContext> contexts) {
         for (Loaded l : ordered) {
-            PluginFactory f = l.factory;
+            Plugin p = l.plugin;
             try {
                 PluginContext context = contexts.apply(l.id());
                 this.contexts.put(l.id(), context);
-                f.postInit(context);
+                if (p instanceof UsesJpa jpa) jpa.entityManagerFactory(l.entities);
+                p.start(context);
                 l.started = true;
-                channelPolicies.addAll(f.channelPolicies());
-                rowPolicies.addAll(f.rowPolicies());
-                for (ChannelSpec spec : f.channels()) {
-                    TopicPattern pattern;
-                    try {
-                        pattern = TopicPattern.compile(spec.topicPattern());
-                    } catch (IllegalArgumentException e) {
-                        throw new ConfigException("Plugin '" + l.id() + "' declares the invalid channel pattern '" + spec.topicPattern() + "': " + e.getMessage());
-                    }
-                    for (String t : spec.tables()) {
-                        if (!TABLE.matcher(t).matches()) throw new ConfigException("Plugin '" + l.id() + "': channel " + spec.topicPattern()
-                                + " names '" + t + "', expected schema.table");
-                    }
-                    channels.add(new PluginChannels.Declared(l.id(), pattern, spec));
-                }
-                for (TableHook h : f.hooks()) {
-                    String table = h.schema() + "." + h.table();
-                    if (l.tables == null || !publishedTables.contains(table) || !l.tables.published().contains(h.table())) {
-                        throw new ConfigException("Plugin '" + l.id() + "' hooks " + table + ", which is not one of its published tables");
-                    }
-                    hooks.computeIfAbsent(table, k -> new ArrayList<>()).add(h);
-                    hookOwners.put(table, l.id());
-                }
-                Object root = f.restResource();
-                if (root != null) restRoots.put(l.id(), root);
-                Set<String> paths = new HashSet<>();
-                for (SocketEndpoint s : f.sockets()) {
-                    if (!paths.add(s.path())) throw new ConfigException("Plugin '" + l.id() + "' declares the socket path '" + s.path() + "' twice");
-                    sockets.add(new Socket(l.id(), s));
-                }
-                LOG.info("plugin {} started: {} channel(s), {} polic(ies), {} hook(s){}{}", l.id(), f.channels().size(),
-                        f.channelPolicies().size() + f.rowPolicies().size(), f.hooks().size(), root != null ? ", REST /plugins/" + l.id() : "",
-                        f.sockets().isEmpty() ? "" : ", WebSocket " + f.sockets().stream().map(s -> "/plugins/" + l.id() + "/" + s.path()).toList());
+                collect(l);
             } catch (ConfigException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -293,6 +290,59 @@ public final class PluginHost {
             }
         }
         channelView = new PluginChannels(channels);
+    }
+
+    private void collect(Loaded l) {
+        List<String> contributed = new ArrayList<>();
+        if (l.plugin instanceof DeclaresPolicies policies) {
+            List<ChannelPolicy> channel = policies.channelPolicies();
+            List<RowPolicy> row = policies.rowPolicies();
+            channelPolicies.addAll(channel);
+            rowPolicies.addAll(row);
+            contributed.add((channel.size() + row.size()) + " polic(ies)");
+        }
+        if (l.plugin instanceof DeclaresChannels declares) {
+            List<ChannelSpec> specs = declares.channels();
+            for (ChannelSpec spec : specs) {
+                TopicPattern pattern;
+                try {
+                    pattern = TopicPattern.compile(spec.topicPattern());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("Plugin '" + l.id() + "' declares the invalid channel pattern '" + spec.topicPattern() + "': " + e.getMessage());
+                }
+                for (String t : spec.tables()) {
+                    if (!TABLE.matcher(t).matches()) throw new ConfigException("Plugin '" + l.id() + "': channel " + spec.topicPattern()
+                            + " names '" + t + "', expected schema.table");
+                }
+                channels.add(new PluginChannels.Declared(l.id(), pattern, spec));
+            }
+            contributed.add(specs.size() + " channel(s)");
+        }
+        if (l.plugin instanceof ReactsToChanges reacts) {
+            List<TableHook> list = reacts.hooks();
+            for (TableHook h : list) {
+                String table = h.schema() + "." + h.table();
+                if (l.tables == null || !publishedTables.contains(table) || !l.tables.published().contains(h.table())) {
+                    throw new ConfigException("Plugin '" + l.id() + "' hooks " + table + ", which is not one of its published tables");
+                }
+                hooks.computeIfAbsent(table, k -> new ArrayList<>()).add(h);
+                hookOwners.put(table, l.id());
+            }
+            contributed.add(list.size() + " hook(s)");
+        }
+        if (l.plugin instanceof ServesRest rest) {
+            restApis.put(l.id(), rest);
+            contributed.add("REST /plugins/" + l.id());
+        }
+        if (l.plugin instanceof ServesSockets serves) {
+            Set<String> paths = new HashSet<>();
+            for (SocketEndpoint s : serves.sockets()) {
+                if (!paths.add(s.path())) throw new ConfigException("Plugin '" + l.id() + "' declares the socket path '" + s.path() + "' twice");
+                sockets.add(new Socket(l.id(), s));
+            }
+            contributed.add("WebSocket " + paths.stream().sorted().map(path -> "/plugins/" + l.id() + "/" + path).toList());
+        }
+        LOG.info("plugin {} started{}", l.id(), contributed.isEmpty() ? "" : ": " + String.join(", ", contributed));
     }
 
     public void metrics(HeraldMetrics metrics) {
@@ -311,9 +361,22 @@ public final class PluginHost {
         return channelView;
     }
 
-    /** The REST root of plugin {@code id}, or null. */
-    public Object restRoot(String id) {
-        return restRoots.get(id);
+    /** Whether plugin {@code id} is enabled, started and has a REST API. */
+    public boolean servesRest(String id) {
+        return restApis.containsKey(id);
+    }
+
+    /**
+     * The resource serving one REST request of {@code caller} to plugin {@code id} (see {@link ServesRest}).
+     *
+     * @throws IllegalStateException when the plugin has no REST API or returns no resource
+     */
+    public Object restResource(String id, Principal caller) {
+        ServesRest rest = restApis.get(id);
+        if (rest == null) throw new IllegalStateException("plugin " + id + " has no REST API");
+        Object resource = rest.restResource(caller);
+        if (resource == null) throw new IllegalStateException("plugin " + id + " returned no REST resource");
+        return resource;
     }
 
     public List<Socket> sockets() {
@@ -347,11 +410,23 @@ public final class PluginHost {
         List<Info> out = new ArrayList<>();
         for (Loaded l : ordered) {
             List<String> tables = l.tables == null ? List.of() : l.tables.published().stream().map(t -> l.tables.schema() + "." + t).toList();
+            List<String> internal = l.tables == null ? List.of() : l.tables.internal().stream().map(t -> l.tables.schema() + "." + t).toList();
             List<String> chans = channelView.specs(l.id()).stream().map(ChannelSpec::topicPattern).toList();
-            out.add(new Info(l.id(), l.factory.version(), l.factory.description(), true, tables, chans, l.settings.shown()));
+            out.add(new Info(l.id(), l.plugin.version(), l.plugin.description(), true, tables, internal, chans, l.settings.shown(), state(l)));
         }
         out.addAll(disabled);
         return out;
+    }
+
+    /** What a started plugin reports; a failing report is shown as the failure, never thrown at the console. */
+    private PluginState state(Loaded l) {
+        if (!l.started || closed || !(l.plugin instanceof ReportsState reports)) return null;
+        try {
+            PluginState state = reports.state();
+            return state != null ? state : new PluginState(PluginState.Health.FAILED, "state() returned nothing", Map.of());
+        } catch (RuntimeException e) {
+            return new PluginState(PluginState.Health.FAILED, "state() failed: " + e, Map.of());
+        }
     }
 
     /** Closes the plugins in reverse start order, each given at most {@code deadlineMs}. */
@@ -364,7 +439,7 @@ public final class PluginHost {
             if (!l.initialised) continue;
             Thread t = new Thread(() -> {
                 try {
-                    l.factory.close();
+                    l.plugin.close();
                 } catch (RuntimeException e) {
                     LOG.warn("plugin {}: close failed: {}", l.id(), e.toString());
                 }
@@ -378,7 +453,7 @@ public final class PluginHost {
                 return;
             }
             if (t.isAlive()) LOG.warn("plugin {} did not close within {} ms; moving on", l.id(), deadlineMs);
-            if (contexts.get(l.id()) instanceof EnginePluginContext c) c.close();
+            if (l.entities != null) l.entities.close();
         }
     }
 

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginConfig;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.Plugin;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
 import java.util.List;
@@ -37,7 +37,7 @@ class PluginHostTest {
         host.init();
         host.start(id -> null);
         host.close(1000);
-        assertEquals(List.of("init a", "init b", "init c", "postInit a", "postInit b", "postInit c", "close c", "close b", "close a"), log);
+        assertEquals(List.of("init a", "init b", "init c", "start a", "start b", "start c", "close c", "close b", "close a"), log);
     }
 
     @Test
@@ -71,7 +71,7 @@ class PluginHostTest {
     @Test
     void unknownKeysStopTheBoot() {
         List<String> log = TestPlugins.log();
-        PluginFactory notes = plugin("notes", Set.of(), KEYS, log);
+        Plugin notes = plugin("notes", Set.of(), KEYS, log);
         ConfigException typo = assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_MAX_LENGHT", "5")), List.of(notes)));
         assertEquals("Unknown configuration key HERALD_PLUGINS_NOTES_MAX_LENGHT for plugin notes. Known keys: max-length, greeting, upstream, loud, enabled",
                 typo.getMessage());
@@ -86,7 +86,7 @@ class PluginHostTest {
     @Test
     void valuesAreTypedAndCheckedBeforeInit() {
         List<String> log = TestPlugins.log();
-        PluginFactory notes = plugin("notes", Set.of(), KEYS, log);
+        Plugin notes = plugin("notes", Set.of(), KEYS, log);
         ConfigException notNumber = assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_MAX_LENGTH", "ten")), List.of(notes)));
         assertEquals("Invalid value for HERALD_PLUGINS_NOTES_MAX_LENGTH: 'ten' is not a whole number (longest body)", notNumber.getMessage());
         assertThrows(ConfigException.class, () -> PluginHost.of(config(Map.of("HERALD_PLUGINS_NOTES_UPSTREAM", "ftp://x")), List.of(notes)));
@@ -121,7 +121,7 @@ class PluginHostTest {
         host.init();
         host.start(id -> null);
         assertEquals(List.of("a"), host.ids());
-        assertEquals(List.of("init a", "postInit a"), log);
+        assertEquals(List.of("init a", "start a"), log);
         assertEquals(2, host.plugins().size());
         assertFalse(host.plugins().get(1).enabled());
     }
@@ -137,7 +137,7 @@ class PluginHostTest {
 
     @Test
     void aFailingInitStopsTheBootWithThePluginsMessage() {
-        PluginFactory picky = new PluginFactory() {
+        Plugin picky = new Plugin() {
             @Override
             public String id() {
                 return "picky";
@@ -155,7 +155,7 @@ class PluginHostTest {
 
     @Test
     void closeIsBoundedByTheDeadline() {
-        PluginFactory stuck = new PluginFactory() {
+        Plugin stuck = new Plugin() {
             @Override
             public String id() {
                 return "stuck";

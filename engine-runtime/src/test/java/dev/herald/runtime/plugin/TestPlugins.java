@@ -3,7 +3,8 @@ package dev.herald.runtime.plugin;
 import dev.herald.api.plugin.ConfigKey;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.ReactsToChanges;
+import dev.herald.api.plugin.Plugin;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
 import dev.herald.runtime.config.HeraldConfig;
@@ -14,7 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
 
-/** Small plugin factories for the host's tests. */
+/** Small plugins for the host's tests. */
 final class TestPlugins {
     private TestPlugins() {
     }
@@ -23,34 +24,16 @@ final class TestPlugins {
         return HeraldConfig.load(env, new Properties());
     }
 
-    /** A plugin with an id, dependencies, keys and optional tables; records its lifecycle calls in {@code log}. */
-    static PluginFactory plugin(String id, Set<String> deps, List<ConfigKey> keys, List<String> log) {
-        return plugin(id, deps, keys, log, () -> null, List.of());
+    /** A plugin with an id, dependencies and keys and no contributions; records its lifecycle calls in {@code log}. */
+    static Plugin plugin(String id, Set<String> deps, List<ConfigKey> keys, List<String> log) {
+        return new Recording(id, deps, keys, log);
     }
 
-    static PluginFactory plugin(String id, Set<String> deps, List<ConfigKey> keys, List<String> log, Supplier<Tables> tables, List<TableHook> hooks) {
-        return new PluginFactory() {
-            PluginConfig config;
-
-            @Override
-            public String id() {
-                return id;
-            }
-
-            @Override
-            public Set<String> dependsOn() {
-                return deps;
-            }
-
-            @Override
-            public List<ConfigKey> configKeys() {
-                return keys;
-            }
-
-            @Override
-            public void init(PluginConfig config) {
-                this.config = config;
-                log.add("init " + id);
+    /** The same with tables and hooks on them. */
+    static ReactsToChanges plugin(String id, Set<String> deps, List<ConfigKey> keys, List<String> log, Supplier<Tables> tables, List<TableHook> hooks) {
+        final class WithTables extends Recording implements ReactsToChanges {
+            WithTables() {
+                super(id, deps, keys, log);
             }
 
             @Override
@@ -59,25 +42,62 @@ final class TestPlugins {
             }
 
             @Override
-            public void postInit(PluginContext context) {
-                log.add("postInit " + id);
-            }
-
-            @Override
             public List<TableHook> hooks() {
                 return hooks;
             }
+        }
+        return new WithTables();
+    }
 
-            @Override
-            public void close() {
-                log.add("close " + id);
-            }
+    private static class Recording implements Plugin {
+        private final String id;
+        private final Set<String> deps;
+        private final List<ConfigKey> keys;
+        private final List<String> log;
+        private PluginConfig config;
 
-            @Override
-            public String toString() {
-                return id + " " + (config == null ? "" : config.toString());
-            }
-        };
+        Recording(String id, Set<String> deps, List<ConfigKey> keys, List<String> log) {
+            this.id = id;
+            this.deps = deps;
+            this.keys = keys;
+            this.log = log;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public Set<String> dependsOn() {
+            return deps;
+        }
+
+        @Override
+        public List<ConfigKey> configKeys() {
+            return keys;
+        }
+
+        @Override
+        public void init(PluginConfig config) {
+            this.config = config;
+            log.add("init " + id);
+        }
+
+        @Override
+        public void start(PluginContext context) {
+            log.add("start " + id);
+        }
+
+        @Override
+        public void close() {
+            log.add("close " + id);
+        }
+
+        @Override
+        public String toString() {
+            return id + " " + (config == null ? "" : config.toString());
+        }
     }
 
     static List<String> log() {
