@@ -85,20 +85,47 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + role + "') THEN CREATE ROLE "
                         + role + " NOLOGIN; END IF; END $$");
             }
-            s.execute("GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role");
-            // Supabase's helpers, so RLS policies written for Supabase (auth.uid() = user_id) work unchanged.
-            s.execute("CREATE SCHEMA IF NOT EXISTS auth");
-            s.execute("GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role");
-            s.execute("CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS "
-                    + "$$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$");
-            s.execute("CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS "
-                    + "$$ SELECT nullif(auth.jwt() ->> 'sub', '')::uuid $$");
-            s.execute("CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt() ->> 'role' $$");
-            s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role");
-            s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anon, authenticated, service_role");
+            prepareSchemas(s);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare roles in the embedded PostgreSQL: " + e.getMessage(), e);
         }
+    }
+
+    /** What a Supabase database has besides the roles: their grants on {@code public} and the {@code auth} helpers. */
+    private static void prepareSchemas(Statement s) throws SQLException {
+        s.execute("GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role");
+        // Supabase's helpers, so RLS policies written for Supabase (auth.uid() = user_id) work unchanged.
+        s.execute("CREATE SCHEMA IF NOT EXISTS auth");
+        s.execute("GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role");
+        s.execute("CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS "
+                + "$$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$");
+        s.execute("CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS "
+                + "$$ SELECT nullif(auth.jwt() ->> 'sub', '')::uuid $$");
+        s.execute("CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt() ->> 'role' $$");
+        s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon, authenticated, service_role");
+        s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO anon, authenticated, service_role");
+    }
+
+    /**
+     * Creates an empty database prepared like the default one (grants, {@code auth} helpers), e.g. one per test, and
+     * returns its JDBC URL.
+     *
+     * @param name lower-case letters, digits and {@code _}, starting with a letter
+     */
+    public String createDatabase(String name) {
+        if (!name.matches("[a-z][a-z0-9_]{0,62}")) throw new IllegalArgumentException("invalid database name '" + name + "'");
+        try (Connection c = postgres.getPostgresDatabase().getConnection(USER, PASSWORD); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
+        try (Connection c = postgres.getDatabase(USER, name).getConnection(USER, PASSWORD); Statement s = c.createStatement()) {
+            prepareSchemas(s);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare database " + name + ": " + e.getMessage(), e);
+        }
+        return url;
     }
 
     private static void requireFreePort(int port) throws IOException {

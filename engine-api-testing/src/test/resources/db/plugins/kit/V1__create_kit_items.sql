@@ -1,0 +1,1 @@
+CREATE TABLE kit_items (id bigserial PRIMARY KEY, owner text NOT NULL, title text NOT NULL);
