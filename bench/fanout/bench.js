@@ -3,7 +3,7 @@
 // to the generator core; forks the generator processes (worker.js), samples the server's CPU and memory from /proc,
 // and appends JSON lines to $OUT.jsonl. `node bench.js report` turns that file into $OUT.md.
 //
-//   node bench.js run <server>     server: herald | nats | nchan | sio | ws
+//   node bench.js run <server>     server: herald | herald-shipped | nats | nchan | sio | ws
 //   node bench.js report
 //
 // Environment (set by run.sh): PORT, SERVER_PID, SERVER_LOG, JWT_SECRET (herald), OUT (path prefix of the results),
@@ -14,6 +14,7 @@ const path = require('path');
 const { fork, execFileSync } = require('child_process');
 const { Hist } = require('./lib/hist');
 const { heraldToken } = require('./lib/proto');
+const isHerald = (server) => server === 'herald' || server === 'herald-shipped';
 
 const env = (k, d) => (process.env[k] !== undefined && process.env[k] !== '' ? process.env[k] : d);
 const num = (k, d) => +env(k, d);
@@ -198,6 +199,8 @@ function spawnWorker(role, extraArgs = []) {
 // ---- servers -----------------------------------------------------------------------------------------------------
 const SERVER = {
   herald: { label: 'Herald', proto: 'herald2', v1: 'herald1' },
+  // The unpacked archive's bin/herald with its defaults: embedded PostgreSQL, change capture on, no JVM flags.
+  'herald-shipped': { label: 'Herald (bin/herald defaults)', proto: 'herald2', v1: 'herald1' },
   nats: { label: 'nats-server (ws)', proto: 'nats' },
   nchan: { label: 'nginx + nchan', proto: 'nchan' },
   sio: { label: 'Socket.IO 4', proto: 'sio' },
@@ -375,7 +378,7 @@ async function connScale(ctx, proto) {
       const mem = memKB(ctx.serverPids());
       const fds = fdCount(ctx.serverPids());
       const genMem = memKB(workers.map((w) => w.pid));
-      const metrics = ctx.server === 'herald' ? await heraldMetrics(ctx.port) : undefined;
+      const metrics = ctx.isHerald(server) ? await heraldMetrics(ctx.port) : undefined;
       const js = h.summary();
       const res = {
         type: 'conns', server: ctx.server, label: ctx.label, proto, target, added: add, opened, failed,
@@ -410,17 +413,17 @@ async function runServer(server) {
   const serverPid = +env('SERVER_PID');
   const target = {
     wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}`,
-    token: server === 'herald' ? heraldToken(env('JWT_SECRET')) : undefined,
+    token: isHerald(server) ? heraldToken(env('JWT_SECRET')) : undefined,
   };
   const subs = Array.from({ length: CFG.subProcs }, () => spawnWorker('sub'));
   const pub = spawnWorker('pub');
   const ctx = {
-    server, label: def.label, port, target, subs, pub, serverPid, nextStep: 1, isJvm: server === 'herald',
+    server, label: def.label, port, target, subs, pub, serverPid, nextStep: 1, isJvm: isHerald(server),
     serverPids: () => procTree(serverPid),
   };
   ctx.srvCpu = new CpuMeter(ctx.serverPids);
   ctx.genCpu = new CpuMeter(() => [process.pid, pub.pid, ...subs.map((w) => w.pid)]);
-  const metrics0 = server === 'herald' ? await heraldMetrics(port) : undefined;
+  const metrics0 = isHerald(server) ? await heraldMetrics(port) : undefined;
   emit({
     type: 'server', server, label: def.label, proto: def.proto, port, pid: serverPid,
     serverCpus: affinity(serverPid), serverProcs: ctx.serverPids().length,
@@ -470,7 +473,7 @@ async function runServer(server) {
   }
   emit({
     type: 'server-end', server, label: def.label, seconds: Math.round((now() - tStart) / 1000), gc,
-    metrics: server === 'herald' ? await heraldMetrics(port) : undefined, metricsStart: metrics0, logWarnings: warnings,
+    metrics: isHerald(server) ? await heraldMetrics(port) : undefined, metricsStart: metrics0, logWarnings: warnings,
   });
 }
 
@@ -498,10 +501,10 @@ function capacityOf(rows) {
 function report() {
   const file = `${OUT}.jsonl`;
   const recs = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const order = ['herald', 'nats', 'nchan', 'sio', 'ws'];
+  const order = ['herald', 'herald-shipped', 'nats', 'nchan', 'sio', 'ws'];
   const servers = [...new Set(recs.filter((r) => r.type === 'server').map((r) => r.server))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const meta = recs.find((r) => r.type === 'meta') || {};
-  const name = (srv, proto) => (srv === 'herald' ? `Herald ${proto === 'herald1' ? 'vsn 1' : 'vsn 2'}` : SERVER[srv].label);
+  const name = (srv, proto) => (isHerald(srv) ? `${SERVER[srv].label} ${proto === 'herald1' ? 'vsn 1' : 'vsn 2'}` : SERVER[srv].label);
   const L = [];
   L.push(`# Fan-out and connection benchmark — ${meta.started || ''}`, '');
   if (meta.pinning) L.push(`${meta.pinning}`, '');
@@ -613,7 +616,7 @@ async function main() {
   } else if (cmd === 'report') {
     report();
   } else {
-    console.error('usage: node bench.js run <herald|nats|nchan|sio|ws> | meta | report');
+    console.error('usage: node bench.js run <herald|herald-shipped|nats|nchan|sio|ws> | meta | report');
     process.exit(2);
   }
 }

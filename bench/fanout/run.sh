@@ -5,6 +5,7 @@
 #
 #   bench/fanout/run.sh                 # everything, ~13 minutes
 #   SERVERS="herald nats" bench/fanout/run.sh
+#   SERVERS="herald-shipped nats" bench/fanout/run.sh   # Herald as shipped: the archive's bin/herald, its defaults
 #   QUICK=1 bench/fanout/run.sh         # short steps, to try the script (figures not comparable)
 #
 # Installs what is missing (Debian: nats-server nginx libnginx-mod-nchan; npm ci in bench/fanout), builds Herald if
@@ -70,7 +71,7 @@ say "installing Node packages (npm ci)"
 (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 JAR="$ROOT/dist/standalone/target/herald.jar"
-case " $SERVERS " in *" herald "*)
+case " $SERVERS " in *" herald "*|*" herald-shipped "*)
   why=""
   if [ "${BUILD:-0}" = 1 ]; then why="BUILD=1"
   elif [ ! -f "$JAR" ]; then why="no jar yet"
@@ -150,6 +151,34 @@ start_herald() {
     kill -0 "$SERVER_PID" 2>/dev/null || return 1
     PORT="$(sed -n 's#^Herald listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$SERVER_LOG" | head -1)"
     [ -n "$PORT" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# The archive as an operator unpacks it, started with `bin/herald run` and nothing added to the JVM: its own heap
+# default, the embedded PostgreSQL (a child process, on the same CPU) and change capture on. Only what the bench needs
+# to reach it is configured: loopback, a free port, the JWT secret the generator signs with.
+start_herald_shipped() {
+  local archive
+  archive="$(ls "$ROOT"/dist/standalone/target/herald-*.tar.gz 2>/dev/null | head -1)"
+  [ -n "$archive" ] || { say "no archive in dist/standalone/target (build first)"; return 1; }
+  rm -rf "$WORK/shipped" && mkdir -p "$WORK/shipped"
+  tar -xzf "$archive" -C "$WORK/shipped" --strip-components=1
+  SERVER_LOG="$WORK/shipped-stdout.log"
+  local t0 ready i
+  t0=$(date +%s.%N)
+  env -u HERALD_JAVA_OPTS -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS HERALD_HTTP_HOST=127.0.0.1 HERALD_HTTP_PORT=0 \
+    HERALD_JWT_SECRET="$SECRET" taskset -c "$SERVER_CPU" "$WORK/shipped/bin/herald" run >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  PORT=""
+  for ((i = 0; i < 1800; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || return 1
+    [ -n "$PORT" ] || PORT="$(sed -n 's#^Herald listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$SERVER_LOG" | head -1)"
+    if [ -n "$PORT" ] && curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; then
+      ready=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+      say "herald-shipped ready after ${ready} s (first start: includes initdb of the embedded PostgreSQL)"
+      return 0
+    fi
     sleep 0.1
   done
   return 1
@@ -240,14 +269,14 @@ ver() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
 VERSIONS="Herald $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo '+local changes')"
 VERSIONS="$VERSIONS ($(ver java -version)); $(ver nats-server --version); $(ver "$NGINX" -v | sed 's#nginx version: ##') with nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
 VERSIONS="$VERSIONS; socket.io $(node -p "require('$HERE/node_modules/socket.io/package.json').version"); ws $(node -p "require('$HERE/node_modules/ws/package.json').version"); Node $(node --version)"
-PINNING="Each server runs alone, pinned to CPU $SERVER_CPU (taskset -c $SERVER_CPU); Herald with java $HERALD_JVM_OPTS (HERALD_CDC_ENABLED=false, default outbound queue). The load generator (coordinator, $((${SUB_PROCS:-2})) subscriber processes and 1 publisher process; ${B_PROCS:-2} connection processes in case B, source addresses 127.0.0.2-127.0.0.11) is pinned to CPU $GEN_CPU (taskset -c $GEN_CPU). Both CPUs of this machine are otherwise shared with whatever else runs on it (see the busy columns)."
+PINNING="Each server runs alone, pinned to CPU $SERVER_CPU (taskset -c $SERVER_CPU); Herald with java $HERALD_JVM_OPTS (HERALD_CDC_ENABLED=false, default outbound queue); herald-shipped is the archive's bin/herald run with its defaults (no JVM flags, embedded PostgreSQL on the same CPU, change capture on). The load generator (coordinator, $((${SUB_PROCS:-2})) subscriber processes and 1 publisher process; ${B_PROCS:-2} connection processes in case B, source addresses 127.0.0.2-127.0.0.11) is pinned to CPU $GEN_CPU (taskset -c $GEN_CPU). Both CPUs of this machine are otherwise shared with whatever else runs on it (see the busy columns)."
 OUT="$OUT" PINNING="$PINNING" VERSIONS="$VERSIONS" node "$HERE/bench.js" meta
 
 say "results: ${OUT#"$ROOT"/}.{jsonl,md}"
 for s in $SERVERS; do
   SERVER_NAME="$s"
   say "---- $s: starting on CPU $SERVER_CPU"
-  if ! "start_$s"; then
+  if ! "start_${s//-/_}"; then
     say "$s did not start; skipped. Log tail:"
     [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ] && tail -20 "$SERVER_LOG" >&2
     OUT="$OUT" node "$HERE/bench.js" skip "$s" "did not start or is not installed"
