@@ -164,6 +164,7 @@ public final class AnalyticsPlugin implements OwnsTables, DeclaresChannels, Serv
         return new AnalyticsApi(caller, validator, store, counters, publisher, clock, shared);
     }
 
+    /** Its counters and database health, as {@link AnalyticsStats#report} describes; "starting" before {@link #start}. */
     @Override
     public PluginState state() {
         AnalyticsStats shared = stats;
