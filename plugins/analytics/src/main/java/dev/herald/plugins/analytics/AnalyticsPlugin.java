@@ -3,11 +3,16 @@ package dev.herald.plugins.analytics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.api.plugin.ChannelSpec;
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReportsState;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.Tables;
 import dev.herald.api.plugin.UsageSink;
+import dev.herald.api.policy.Principal;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,9 +28,10 @@ import java.util.logging.Logger;
  * Analytics (docs/plugins/analytics.md): events ingested over REST in validated batches and stored with one insert per
  * batch; counts kept in memory; live metrics broadcast on the public channel {@value #CHANNEL} at most once per
  * {@code publish-interval-ms} while anything changes; per-minute counts flushed to {@code analytics_rollups} every
- * {@code rollup-flush-ms} and on close; a {@link UsageSink} published for other plugins.
+ * {@code rollup-flush-ms} and on close; a {@link UsageSink} published for other plugins; its counters and database
+ * health for the admin console.
  */
-public final class AnalyticsPlugin implements PluginFactory {
+public final class AnalyticsPlugin implements OwnsTables, DeclaresChannels, ServesRest, ReportsState {
     private static final Logger LOG = Logger.getLogger(AnalyticsPlugin.class.getName());
     static final String CHANNEL = "live-metrics";
     static final String EVENT = "metrics";
@@ -39,8 +45,11 @@ public final class AnalyticsPlugin implements PluginFactory {
     private LiveMetricsPublisher publisher;
     private UsageRecorder usage;
     private AnalyticsStore store;
-    private PluginContext context;
+    private BatchValidator validator;
     private ScheduledExecutorService scheduler;
+    // Written in start() after every part the REST API and the console use, read first by their threads: whoever sees
+    // it set sees those parts too.
+    private volatile AnalyticsStats stats;
 
     @Override
     public String id() {
@@ -93,13 +102,15 @@ public final class AnalyticsPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
-        this.context = context;
+    public void start(PluginContext context) {
         store = new AnalyticsStore(context.dataSource());
+        validator = new BatchValidator(json, types, (int) config.integer("max-batch"),
+                (int) config.integer("max-properties-bytes"), Duration.ofHours(config.integer("max-age-hours")));
         counters = new LiveCounters(clock.instant(), Duration.ofSeconds(config.integer("active-window-seconds")));
         publisher = new LiveMetricsPublisher(counters, clock, config.integer("publish-interval-ms"),
                 snapshot -> context.broadcast(CHANNEL, false, EVENT, snapshot));
         usage = new UsageRecorder(counters, json, clock, (int) config.integer("max-queued-usage"));
+        stats = new AnalyticsStats();
         context.publish(UsageSink.class, usage);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-analytics");
@@ -124,14 +135,18 @@ public final class AnalyticsPlugin implements PluginFactory {
         List<Event> queued = usage.drain();
         try {
             store.insertEvents(queued);
+            if (!queued.isEmpty()) stats.databaseWorked();
         } catch (SQLException | RuntimeException e) {
+            stats.databaseFailed("writing usage events");
             usage.requeue(queued);
             LOG.log(Level.WARNING, "analytics: writing " + queued.size() + " usage events failed; retried at the next flush", e);
         }
         Map<LiveCounters.RollupKey, Long> counts = counters.drainRollups();
         try {
             store.addRollups(counts);
+            if (!counts.isEmpty()) stats.databaseWorked();
         } catch (SQLException | RuntimeException e) {
+            stats.databaseFailed("writing rollup counts");
             counters.restore(counts);
             LOG.log(Level.WARNING, "analytics: writing " + counts.size() + " rollup counts failed; retried at the next flush", e);
         }
@@ -144,10 +159,17 @@ public final class AnalyticsPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        BatchValidator validator = new BatchValidator(json, types, (int) config.integer("max-batch"),
-                (int) config.integer("max-properties-bytes"), Duration.ofHours(config.integer("max-age-hours")));
-        return new AnalyticsApi(context, validator, store, counters, publisher, clock);
+    public Object restResource(Principal caller) {
+        AnalyticsStats shared = stats;
+        return new AnalyticsApi(caller, validator, store, counters, publisher, clock, shared);
+    }
+
+    /** Its counters and database health, as {@link AnalyticsStats#report} describes; "starting" before {@link #start}. */
+    @Override
+    public PluginState state() {
+        AnalyticsStats shared = stats;
+        if (shared == null) return PluginState.ok("starting");
+        return shared.report(counters, usage, publisher, clock.millis());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.herald.plugins.analytics;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ final class EventTypes {
         m.put(SUBMISSION_CREATED, List.of("challenge_id", "submission_id"));
         m.put(EVENT_VIEW, List.of("event_id"));
         m.put(VOICE_SESSION, List.of("seconds"));
-        BUILT_IN = java.util.Collections.unmodifiableMap(m);
+        BUILT_IN = Collections.unmodifiableMap(m);
     }
 
     private final Map<String, List<String>> required;
@@ -61,7 +62,7 @@ final class EventTypes {
                 m.putIfAbsent(t, List.of());
             }
         }
-        return new EventTypes(java.util.Collections.unmodifiableMap(m));
+        return new EventTypes(Collections.unmodifiableMap(m));
     }
 
     boolean known(String type) {

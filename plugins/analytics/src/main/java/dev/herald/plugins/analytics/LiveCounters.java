@@ -3,6 +3,7 @@ package dev.herald.plugins.analytics;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,11 +57,23 @@ final class LiveCounters {
         m.put("user_actions", EventTypes.USER_ACTION);
         m.put("challenge_views", EventTypes.CHALLENGE_VIEW);
         m.put("new_submissions", EventTypes.SUBMISSION_CREATED);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     Duration activeWindow() {
         return activeWindow;
+    }
+
+    /** When counting began (the plugin's start). */
+    Instant since() {
+        return since;
+    }
+
+    /** Events of every type counted since {@link #since()}. */
+    long total() {
+        long n = 0;
+        for (LongAdder a : byType.values()) n += a.sum();
+        return n;
     }
 
     /**

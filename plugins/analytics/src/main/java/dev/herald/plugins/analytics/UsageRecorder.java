@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.api.plugin.UsageSink;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class UsageRecorder implements UsageSink {
             return;
         }
         long now = clock.millis();
-        Event e = new Event(eventType, userId, java.time.Instant.ofEpochMilli(now), props, seconds);
+        Event e = new Event(eventType, userId, Instant.ofEpochMilli(now), props, seconds);
         queue.add(e);
         counters.record(List.of(e), now);
     }
@@ -75,6 +76,11 @@ final class UsageRecorder implements UsageSink {
             queued.incrementAndGet();
             queue.add(e);
         }
+    }
+
+    /** Events waiting for the next write. */
+    int queued() {
+        return queued.get();
     }
 
     long dropped() {

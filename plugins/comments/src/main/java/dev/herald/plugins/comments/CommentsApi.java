@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.api.ErrorCode;
-import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -17,8 +16,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
@@ -33,28 +30,31 @@ import java.util.logging.Logger;
 /**
  * The REST API at {@code /plugins/comments} (docs/plugins/comments.md). Reading needs any valid JWT; writing needs a
  * token with a {@code sub} (the author or reacting user). Only a comment's author may edit or delete it.
+ *
+ * <p>One instance serves one request of one caller, whom Herald has already verified (an invalid or missing token
+ * never reaches it); the store, rules and JSON mapper are shared by every request and thread-safe.
  */
 @Produces(MediaType.APPLICATION_JSON)
 public final class CommentsApi {
     private static final Logger LOG = Logger.getLogger(CommentsApi.class.getName());
     static final int MAX_LIST = 1000;
 
-    private final PluginContext context;
     private final CommentStore store;
     private final CommentRules rules;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json;
+    private final Principal caller;
 
-    CommentsApi(PluginContext context, CommentStore store, CommentRules rules) {
-        this.context = context;
+    CommentsApi(CommentStore store, CommentRules rules, ObjectMapper json, Principal caller) {
         this.store = store;
         this.rules = rules;
+        this.json = json;
+        this.caller = caller;
     }
 
     @GET
     @Path("items/{type}/{id}/comments")
-    public List<Comment> list(@Context HttpHeaders headers, @PathParam("type") String type, @PathParam("id") String id,
+    public List<Comment> list(@PathParam("type") String type, @PathParam("id") String id,
                               @QueryParam("after") String after, @QueryParam("limit") String limit) {
-        context.principal(headers);
         item(type, id);
         long from = after == null ? 0 : number("after", after, 0, Long.MAX_VALUE);
         int n = limit == null ? 200 : (int) number("limit", limit, 1, MAX_LIST);
@@ -64,8 +64,8 @@ public final class CommentsApi {
     @POST
     @Path("items/{type}/{id}/comments")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@Context HttpHeaders headers, @PathParam("type") String type, @PathParam("id") String id, String body) {
-        Principal who = signedIn(headers);
+    public Response create(@PathParam("type") String type, @PathParam("id") String id, String body) {
+        Principal who = signedIn();
         item(type, id);
         JsonNode in = object(body, Set.of("body", "parent_id"));
         String text = text(in, "body");
@@ -85,8 +85,8 @@ public final class CommentsApi {
     @PATCH
     @Path("comments/{commentId}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Comment edit(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, String body) {
-        Principal who = signedIn(headers);
+    public Comment edit(@PathParam("commentId") String commentIdText, String body) {
+        Principal who = signedIn();
         long commentId = commentId(commentIdText);
         JsonNode in = object(body, Set.of("body"));
         String text = text(in, "body");
@@ -97,16 +97,16 @@ public final class CommentsApi {
 
     @DELETE
     @Path("comments/{commentId}")
-    public Comment delete(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText) {
-        Principal who = signedIn(headers);
+    public Comment delete(@PathParam("commentId") String commentIdText) {
+        Principal who = signedIn();
         long commentId = commentId(commentIdText);
         return db(() -> store.delete(commentId, who.subject()));
     }
 
     @PUT
     @Path("comments/{commentId}/reactions/{emoji}")
-    public Map<String, Object> react(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
-        Principal who = signedIn(headers);
+    public Map<String, Object> react(@PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
+        Principal who = signedIn();
         long commentId = commentId(commentIdText);
         emoji(emoji);
         return db(() -> store.react(commentId, who.subject(), emoji));
@@ -114,8 +114,8 @@ public final class CommentsApi {
 
     @DELETE
     @Path("comments/{commentId}/reactions/{emoji}")
-    public Map<String, Object> unreact(@Context HttpHeaders headers, @PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
-        Principal who = signedIn(headers);
+    public Map<String, Object> unreact(@PathParam("commentId") String commentIdText, @PathParam("emoji") String emoji) {
+        Principal who = signedIn();
         long commentId = commentId(commentIdText);
         emoji(emoji);
         return db(() -> store.unreact(commentId, who.subject(), emoji));
@@ -151,8 +151,8 @@ public final class CommentsApi {
         return v;
     }
 
-    private Principal signedIn(HttpHeaders headers) {
-        Principal who = context.principal(headers);
+    private Principal signedIn() {
+        Principal who = caller;
         if (who.subject() == null) throw refusal(403, ErrorCode.PLUGIN_FORBIDDEN, "writing comments needs a signed-in user (the token has no sub)");
         return who;
     }

@@ -1,10 +1,14 @@
 package dev.herald.plugins.comments;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.api.plugin.ChannelSpec;
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.Tables;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
@@ -21,13 +25,17 @@ import java.util.Map;
  * the item's comment and reaction changes (postgres_changes, filtered to the item by default), presence, and typing
  * indicators sent by clients as broadcasts (event {@code typing}, protocol in the docs; clients/js/herald-typing.js
  * implements it).
+ *
+ * <p>It keeps no counters of its own, so it does not report state to the admin console ({@code ReportsState}).
  */
-public final class CommentsPlugin implements PluginFactory {
+public final class CommentsPlugin implements OwnsTables, DeclaresChannels, DeclaresPolicies, ServesRest {
     static final String TOPIC = "discussion:{item_type}:{item_id}";
     static final String ITEM_FILTER = "item_type=eq.{item_type},item_id=eq.{item_id}";
 
+    private final ObjectMapper json = new ObjectMapper();
     private PluginConfig config;
-    private PluginContext context;
+    private CommentStore store;
+    private CommentRules rules;
 
     @Override
     public String id() {
@@ -56,8 +64,9 @@ public final class CommentsPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
-        this.context = context;
+    public void start(PluginContext context) {
+        store = new CommentStore(context.dataSource());
+        rules = new CommentRules((int) config.integer("max-body-length"));
     }
 
     @Override
@@ -90,7 +99,7 @@ public final class CommentsPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        return new CommentsApi(context, new CommentStore(context.dataSource()), new CommentRules((int) config.integer("max-body-length")));
+    public Object restResource(Principal caller) {
+        return new CommentsApi(store, rules, json, caller);
     }
 }

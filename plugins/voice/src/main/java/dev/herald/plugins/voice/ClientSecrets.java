@@ -8,6 +8,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Mints short-lived client secrets at the upstream service with the server's key. Only the secret and its expiry
@@ -45,7 +47,7 @@ final class ClientSecrets {
      * future completes on the HTTP client's threads, exceptionally with an {@link UpstreamException}. The caller has
      * checked a key exists.
      */
-    java.util.concurrent.CompletableFuture<ClientSecret> mintAsync() {
+    CompletableFuture<ClientSecret> mintAsync() {
         Flavour flavour = settings.flavour();
         HttpRequest.Builder request = HttpRequest.newBuilder(settings.secretUri())
                 .timeout(Duration.ofMillis(settings.connectTimeoutMs()))
@@ -57,14 +59,14 @@ final class ClientSecrets {
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                 .handle((response, error) -> {
                     if (error != null) {
-                        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-                        throw new java.util.concurrent.CompletionException(new UpstreamException(
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        throw new CompletionException(new UpstreamException(
                                 "the voice service could not be reached (" + cause.getClass().getSimpleName() + ")"));
                     }
                     try {
                         return parse(flavour, response);
                     } catch (UpstreamException e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 });
     }

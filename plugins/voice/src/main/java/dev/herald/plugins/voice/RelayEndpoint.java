@@ -133,11 +133,13 @@ final class RelayEndpoint extends Endpoint {
         builder.buildAsync(settings.socketUri(), new UpstreamListener()).whenComplete((ws, error) -> {
             if (error != null) {
                 String why = UpstreamFailure.describe(error);
+                service.upstream().failed("relay connection: " + why);
                 LOG.info("voice: upstream connection for relay " + relayId + " failed: " + why);
                 sendErrorEvent("VoiceUpstreamFailed", "the voice service refused the connection: " + why);
                 closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceUpstreamFailed: " + why, true, false);
                 return;
             }
+            service.upstream().succeeded();
             upstream = ws;
             if (closed.get()) ws.sendClose(WebSocket.NORMAL_CLOSURE, "client closed");
         });
@@ -196,6 +198,7 @@ final class RelayEndpoint extends Endpoint {
                         pendingBytes -= size;
                     }
                     if (error != null && !closed.get()) {
+                        service.upstream().failed("relay: sending to the voice service failed");
                         closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceUpstreamFailed: sending to the voice service failed", true, true);
                     }
                 });
@@ -288,6 +291,7 @@ final class RelayEndpoint extends Endpoint {
 
     /** Refuses the connection before any upstream exists: an error event in the Realtime shape, then a close. */
     private void refuse(CloseReason.CloseCode code, String errorCode, String message) {
+        service.relayRefused();
         sendErrorEvent(errorCode, message);
         closeClient(code.getCode(), errorCode + ": " + message);
     }
@@ -412,6 +416,7 @@ final class RelayEndpoint extends Endpoint {
                 }
                 if (waiting && !closed.get()) {
                     String why = "no session.created within " + timeout + " ms";
+                    service.upstream().failed("relay: " + why);
                     sendErrorEvent("VoiceUpstreamFailed", "the voice service did not start the session: " + why);
                     closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceUpstreamFailed: " + why, true, true);
                 }
@@ -454,7 +459,10 @@ final class RelayEndpoint extends Endpoint {
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            LOG.info("voice: upstream connection of relay " + relayId + " failed: " + UpstreamFailure.describe(error));
+            String why = UpstreamFailure.describe(error);
+            // Once the relay has closed itself, an error from the torn-down connection says nothing about the upstream.
+            if (!closed.get()) service.upstream().failed("relay: the connection broke (" + why + ")");
+            LOG.info("voice: upstream connection of relay " + relayId + " failed: " + why);
             closeBoth(CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "VoiceUpstreamFailed: the voice service connection broke", true, false);
         }
     }

@@ -8,20 +8,25 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.AsyncResponse;
 import jakarta.ws.rs.container.Suspended;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
-/** The REST API at {@code /plugins/voice}. */
+/**
+ * The REST API at {@code /plugins/voice}. One instance serves one request of one caller, whom Herald has already
+ * verified (an invalid or missing token never reaches it); the {@link VoiceService} is shared and thread-safe.
+ */
 @Produces(MediaType.APPLICATION_JSON)
 public final class VoiceApi {
     private final VoiceService service;
+    private final Principal caller;
 
-    VoiceApi(VoiceService service) {
+    VoiceApi(VoiceService service, Principal caller) {
         this.service = service;
+        this.caller = caller;
     }
 
     /**
@@ -32,9 +37,8 @@ public final class VoiceApi {
      */
     @POST
     @Path("session")
-    public void session(@Context HttpHeaders headers, @Suspended AsyncResponse async) {
-        Principal who = service.context().principal(headers);
-        if (who.subject() == null) {
+    public void session(@Suspended AsyncResponse async) {
+        if (caller.subject() == null) {
             throw new WebApplicationException(error(403, ErrorCode.PLUGIN_FORBIDDEN, "voice sessions belong to a signed-in user (the token has no sub)"));
         }
         VoiceSettings settings = service.settings();
@@ -42,8 +46,9 @@ public final class VoiceApi {
             throw new WebApplicationException(error(503, ErrorCode.PLUGIN_UNAVAILABLE,
                     "the voice service has no API key configured (HERALD_PLUGINS_VOICE_API_KEY or api-key-file)"));
         }
-        MintLimiter.Refusal refused = service.mints().acquire(who.subject());
+        MintLimiter.Refusal refused = service.mints().acquire(caller.subject());
         if (refused != null) {
+            service.mintRefused();
             throw new WebApplicationException(switch (refused) {
                 case USER_RATE -> error(429, ErrorCode.PLUGIN_RATE_LIMITED, "too many voice sessions minted by this user; at most "
                         + settings.mintsPerUserPerMinute() + " per minute");
@@ -53,16 +58,19 @@ public final class VoiceApi {
             });
         }
         // The upstream call runs on the HTTP client's threads: a slow upstream holds no request thread.
-        java.util.concurrent.CompletableFuture<ClientSecrets.ClientSecret> minted;
+        CompletableFuture<ClientSecrets.ClientSecret> minted;
         try {
             minted = service.secrets().mintAsync();
         } catch (RuntimeException e) {
             service.mints().finished();
+            service.upstream().failed("minting a client secret: the voice service could not be reached");
             throw new WebApplicationException(error(502, ErrorCode.PLUGIN_UNAVAILABLE, "the voice service could not be reached"));
         }
         minted.whenComplete((secret, error) -> {
             service.mints().finished();
             if (error == null) {
+                service.upstream().succeeded();
+                service.secretMinted();
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("client_secret", secret.value());
                 body.put("expires_at", secret.expiresAt());
@@ -71,10 +79,10 @@ public final class VoiceApi {
                 async.resume(Response.ok(body, MediaType.APPLICATION_JSON).header("Cache-Control", "no-store").build());
                 return;
             }
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-            async.resume(cause instanceof ClientSecrets.UpstreamException
-                    ? error(502, ErrorCode.PLUGIN_UNAVAILABLE, cause.getMessage())
-                    : error(502, ErrorCode.PLUGIN_UNAVAILABLE, "the voice service could not be reached"));
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            String why = cause instanceof ClientSecrets.UpstreamException ? cause.getMessage() : "the voice service could not be reached";
+            service.upstream().failed("minting a client secret: " + why);
+            async.resume(error(502, ErrorCode.PLUGIN_UNAVAILABLE, why));
         });
     }
 

@@ -14,12 +14,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * What every relay and the REST API share: the settings, one HTTP client for the upstream, the per-user limiter, the
- * transcript writer, a timer thread and the open relays (closed when Herald stops). Thread-safe.
+ * transcript writer, a timer thread and the open relays (closed when Herald stops), and the counters the admin
+ * console shows. Thread-safe: the counters are adders and the relay set is concurrent, so relays, REST requests and
+ * the console touch them without waiting on each other.
  */
 final class VoiceService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VoiceService.class.getName());
@@ -34,6 +37,11 @@ final class VoiceService implements AutoCloseable {
     private final ClientSecrets secrets;
     private final MintLimiter mints;
     private final Set<RelayEndpoint> open = ConcurrentHashMap.newKeySet();
+    private final UpstreamHealth upstream = new UpstreamHealth(System::nanoTime);
+    private final LongAdder relaysStarted = new LongAdder();
+    private final LongAdder relaysRefused = new LongAdder();
+    private final LongAdder secretsMinted = new LongAdder();
+    private final LongAdder mintsRefused = new LongAdder();
 
     VoiceService(VoiceSettings settings, PluginContext context) {
         this.settings = settings;
@@ -98,11 +106,13 @@ final class VoiceService implements AutoCloseable {
         return secrets;
     }
 
-    PluginContext context() {
-        return context;
+    /** Outcomes of the calls to the upstream service. */
+    UpstreamHealth upstream() {
+        return upstream;
     }
 
     void opened(RelayEndpoint relay) {
+        relaysStarted.increment();
         open.add(relay);
     }
 
@@ -112,6 +122,37 @@ final class VoiceService implements AutoCloseable {
 
     int openRelays() {
         return open.size();
+    }
+
+    /** A browser connection closed before any upstream was opened (no sub, no key, over the per-user limit). */
+    void relayRefused() {
+        relaysRefused.increment();
+    }
+
+    /** A client secret the upstream minted and the caller received. */
+    void secretMinted() {
+        secretsMinted.increment();
+    }
+
+    /** A mint refused by the rate limits or the cap on concurrent mints, before any upstream call. */
+    void mintRefused() {
+        mintsRefused.increment();
+    }
+
+    long relaysStarted() {
+        return relaysStarted.sum();
+    }
+
+    long relaysRefused() {
+        return relaysRefused.sum();
+    }
+
+    long secretsMinted() {
+        return secretsMinted.sum();
+    }
+
+    long mintsRefused() {
+        return mintsRefused.sum();
     }
 
     /** Logs one finished session's usage and hands it to the analytics plugin's sink, when one is installed. */

@@ -5,6 +5,7 @@ import dev.herald.api.plugin.ConfigKey.Type;
 import dev.herald.api.plugin.PluginConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,7 +172,7 @@ public record VoiceSettings(URI upstream, Flavour flavour, String model, String 
     URI socketUri() {
         String scheme = "https".equalsIgnoreCase(upstream.getScheme()) ? "wss" : "ws";
         String base = upstream.toString().substring(upstream.getScheme().length());
-        return URI.create(scheme + base + "/v1/realtime?model=" + java.net.URLEncoder.encode(model, StandardCharsets.UTF_8));
+        return URI.create(scheme + base + "/v1/realtime?model=" + URLEncoder.encode(model, StandardCharsets.UTF_8));
     }
 
     /** The URL that mints a client secret in this flavour. */
