@@ -15,6 +15,7 @@ import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.WebApplicationException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ class EventsLogicTest {
 
     @Test
     void hookPushesOnlyMovedCountsToThatEventsChannel() {
-        List<List<Object>> sent = new java.util.ArrayList<>();
+        List<List<Object>> sent = new ArrayList<>();
         EventsPlugin.CountHook hook = new EventsPlugin.CountHook((id, count, capacity) -> sent.add(List.of(id, count, capacity)));
         assertEquals("events", hook.table());
         hook.onChange(change(RowChange.Type.UPDATE, Map.of("id", 7L, "participant_count", 2L, "capacity", 5L, "title", "new"),
