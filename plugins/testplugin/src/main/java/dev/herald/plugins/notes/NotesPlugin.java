@@ -53,7 +53,8 @@ import java.util.function.Supplier;
 public final class NotesPlugin implements ReactsToChanges, UsesJpa, DeclaresChannels, DeclaresPolicies, ServesRest, ServesSockets, ReportsState {
     static final String TABLE = "notes";
 
-    // In memory, so they restart at zero with Herald; the hook is at least once, so a redelivered insert counts twice.
+    // In memory, so zero again after a restart. The hook bumps counts and countBroadcasts and is called at least once
+    // per change: a redelivered insert counts twice (fine for an example, not for billing).
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     private final LongAdder notesCreated = new LongAdder();
     private final LongAdder countBroadcasts = new LongAdder();
