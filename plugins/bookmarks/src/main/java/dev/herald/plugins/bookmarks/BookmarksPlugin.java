@@ -1,8 +1,13 @@
 package dev.herald.plugins.bookmarks;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReportsState;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.Tables;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
@@ -12,6 +17,7 @@ import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * Bookmarks of challenges, ideas, events, opportunities and partners (docs/plugins/bookmarks.md).
@@ -22,14 +28,17 @@ import java.util.Map;
  *   <li>channel {@code bookmarks:{sub}} (claim-bound: only matches the caller's own sub), carrying
  *       {@code public.bookmarks} filtered to {@code user_id=eq.<sub>} by default; private joins are granted to signed-in
  *       users on their own topic only;</li>
- *   <li>REST at {@code /plugins/bookmarks}.</li>
+ *   <li>REST at {@code /plugins/bookmarks};</li>
+ *   <li>console state: REST requests, bookmarks added and removed since start ({@link BookmarkActivity}).</li>
  * </ul>
  */
-public final class BookmarksPlugin implements PluginFactory {
+public final class BookmarksPlugin implements OwnsTables, DeclaresChannels, DeclaresPolicies, ServesRest, ReportsState {
     static final String TABLE = "bookmarks";
     static final String CHANNEL = "bookmarks:{sub}";
 
-    private PluginContext context;
+    private final BookmarkActivity activity = new BookmarkActivity();
+    // Written once in start(), read by REST threads Herald starts only afterwards.
+    private volatile DataSource dataSource;
 
     @Override
     public String id() {
@@ -47,8 +56,8 @@ public final class BookmarksPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
-        this.context = context;
+    public void start(PluginContext context) {
+        this.dataSource = context.dataSource();
     }
 
     @Override
@@ -68,8 +77,14 @@ public final class BookmarksPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        return new BookmarksApi(context);
+    public Object restResource(Principal caller) {
+        activity.request();
+        return new BookmarksApi(dataSource, activity, caller);
+    }
+
+    @Override
+    public PluginState state() {
+        return activity.state();
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.PluginState;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
@@ -105,5 +106,58 @@ class BookmarksLogicTest {
         assertEquals(Map.of("public.bookmarks", "user_id=eq.{sub}"), spec.defaultFilters());
         assertFalse(spec.broadcast());
         assertFalse(spec.presence());
+    }
+
+    @Test
+    void aCallerWithoutSubIsRefusedBeforeAnyQuery() {
+        // Not started: no data source, so any SQL would fail with a NullPointerException instead of the 403.
+        BookmarksPlugin plugin = new BookmarksPlugin();
+        Principal anon = new Principal("anon", null, Map.of("role", "anon"));
+        BookmarksApi api = (BookmarksApi) plugin.restResource(anon);
+        String text = "bookmarks belong to a signed-in user (the token has no sub)";
+        assertRefused(403, text, () -> call(() -> api.add(body("item_type", "idea", "item_id", "1"))));
+        assertRefused(403, text, () -> call(() -> api.add(null)));
+        assertRefused(403, text, () -> call(() -> api.list(null)));
+        assertRefused(403, text, () -> call(() -> api.get("1")));
+        assertRefused(403, text, () -> call(() -> api.remove("1")));
+        assertRefused(403, text, () -> call(() -> api.removeItem("idea", "1")));
+    }
+
+    @Test
+    void stateCountsRequestsAndIsAlwaysOk() {
+        BookmarksPlugin plugin = new BookmarksPlugin();
+        assertEquals(PluginState.Health.OK, plugin.state().health());
+        assertEquals(0L, plugin.state().figures().get("REST requests"));
+        plugin.restResource(new Principal("authenticated", "user-a", Map.of("sub", "user-a")));
+        plugin.restResource(new Principal("authenticated", "user-b", Map.of("sub", "user-b")));
+        PluginState state = plugin.state();
+        assertEquals(List.of("REST requests", "bookmarks added", "bookmarks removed"), List.copyOf(state.figures().keySet()));
+        assertEquals(2L, state.figures().get("REST requests"));
+        assertEquals(0L, state.figures().get("bookmarks added"));
+    }
+
+    @Test
+    void activityCountsAddedAndRemovedRows() {
+        BookmarkActivity activity = new BookmarkActivity();
+        activity.added();
+        activity.removed(1);
+        activity.removed(0);
+        activity.removed(1);
+        assertEquals(1L, activity.state().figures().get("bookmarks added"));
+        assertEquals(2L, activity.state().figures().get("bookmarks removed"));
+    }
+
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static void call(Call c) {
+        try {
+            c.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

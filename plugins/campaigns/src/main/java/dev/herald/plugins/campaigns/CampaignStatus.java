@@ -1,6 +1,7 @@
 package dev.herald.plugins.campaigns;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,7 +54,7 @@ enum CampaignStatus {
 
     /** Every wire value, in lifecycle order. */
     static List<String> wireValues() {
-        return java.util.Arrays.stream(values()).map(CampaignStatus::wire).toList();
+        return Arrays.stream(values()).map(CampaignStatus::wire).toList();
     }
 
     /** The status named {@code wire}, or null for an unknown name. */

@@ -3,9 +3,9 @@ package dev.herald.plugins.campaigns;
 import dev.herald.plugins.support.JsonInput;
 import dev.herald.plugins.support.ApiError;
 
-import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.LockModeType;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -16,8 +16,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.math.BigDecimal;
@@ -26,30 +24,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The REST API at {@code /plugins/campaigns}, over Hibernate. Every change loads the campaign with a pessimistic write
  * lock ({@code SELECT ... FOR UPDATE}), so two concurrent transitions of one campaign cannot both pass the state check.
+ *
+ * <p>One instance serves one request: Herald creates it per request with the verified caller
+ * ({@link CampaignsPlugin#restResource}). The entity manager factory (built on its first use), the workflow and the
+ * activity counters it shares with every other request are thread-safe; each call uses its own entity manager.
  */
 @Produces(MediaType.APPLICATION_JSON)
 public final class CampaignsApi {
     private static final BigDecimal MAX_BUDGET = new BigDecimal("1000000000000");
     private static final long MAX_METRIC_STEP = 1_000_000_000L;
 
-    private final PluginContext context;
+    private final Supplier<EntityManagerFactory> entityManagerFactory;
     private final Workflow workflow;
+    private final CampaignActivity activity;
+    private final Principal caller;
 
-    CampaignsApi(PluginContext context, Workflow workflow) {
-        this.context = context;
+    CampaignsApi(Supplier<EntityManagerFactory> entityManagerFactory, Workflow workflow, CampaignActivity activity, Principal caller) {
+        this.entityManagerFactory = entityManagerFactory;
         this.workflow = workflow;
+        this.activity = activity;
+        this.caller = caller;
     }
 
     /** Creates a draft campaign owned by the caller: 201. */
     @POST
     @Path("campaigns")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@Context HttpHeaders headers, Map<String, Object> body) {
-        String user = subject(headers);
+    public Response create(Map<String, Object> body) {
+        String user = subject();
         JsonInput in = JsonInput.of(body, Set.of("name", "description", "budget"));
         Campaign c = new Campaign(user, in.requiredText("name", 200), in.optionalText("description", 4000),
                 in.optionalAmount("budget", 2, MAX_BUDGET));
@@ -59,14 +66,14 @@ public final class CampaignsApi {
             em.refresh(c); // created_at comes from the column default
             return c.view();
         });
+        activity.created();
         return Response.status(201).entity(view).build();
     }
 
     /** Every campaign (signed-in users see all campaigns), optionally of one status, newest first. */
     @GET
     @Path("campaigns")
-    public List<Map<String, Object>> list(@Context HttpHeaders headers, @QueryParam("status") String status) {
-        context.principal(headers);
+    public List<Map<String, Object>> list(@QueryParam("status") String status) {
         if (status != null && CampaignStatus.ofWire(status) == null) throw ApiError.invalid("status must be one of " + CampaignStatus.wireValues());
         return read(em -> {
             var q = em.createQuery("select c from Campaign c" + (status == null ? "" : " where c.status = :s") + " order by c.id desc", Campaign.class);
@@ -78,16 +85,15 @@ public final class CampaignsApi {
     /** The caller's campaigns, newest first. */
     @GET
     @Path("campaigns/mine")
-    public List<Map<String, Object>> mine(@Context HttpHeaders headers) {
-        String user = subject(headers);
+    public List<Map<String, Object>> mine() {
+        String user = subject();
         return read(em -> em.createQuery("select c from Campaign c where c.createdBy = :u order by c.id desc", Campaign.class)
                 .setParameter("u", user).getResultList().stream().map(Campaign::view).toList());
     }
 
     @GET
     @Path("campaigns/{id}")
-    public Map<String, Object> get(@Context HttpHeaders headers, @PathParam("id") String rawId) {
-        context.principal(headers);
+    public Map<String, Object> get(@PathParam("id") String rawId) {
         long id = JsonInput.id(rawId, "campaign");
         return read(em -> find(em, id, false).view());
     }
@@ -96,8 +102,8 @@ public final class CampaignsApi {
     @PATCH
     @Path("campaigns/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> update(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) {
-        Principal who = signedIn(headers);
+    public Map<String, Object> update(@PathParam("id") String rawId, Map<String, Object> body) {
+        Principal who = signedIn();
         long id = JsonInput.id(rawId, "campaign");
         JsonInput in = JsonInput.of(body, Set.of("name", "description", "budget"));
         if (body.isEmpty()) throw ApiError.invalid("nothing to change: give at least one of [budget, description, name]");
@@ -123,23 +129,27 @@ public final class CampaignsApi {
     @POST
     @Path("campaigns/{id}/status")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> transition(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) {
-        Principal who = context.principal(headers);
+    public Map<String, Object> transition(@PathParam("id") String rawId, Map<String, Object> body) {
+        Principal who = caller;
         long id = JsonInput.id(rawId, "campaign");
         JsonInput in = JsonInput.of(body, Set.of("status", "reason"));
         String target = in.requiredText("status", 40);
         String reason = in.optionalText("reason", 1000);
-        return inTransaction(em -> {
+        boolean[] decided = {false}; // set inside the transaction, counted only once it has committed
+        Map<String, Object> moved = inTransaction(em -> {
             Campaign c = find(em, id, true);
             CampaignStatus.Transition t = workflow.check(c.status(), target, who, c.createdBy, reason);
             c.status = t.to().wire();
             if (t.actor() == CampaignStatus.Actor.APPROVER) {
                 c.decidedBy = who.subject() == null ? who.role() : who.subject();
                 c.decisionNote = reason;
+                decided[0] = true;
             }
             c.updatedAt = Instant.now();
             return c.view();
         });
+        activity.statusChanged(decided[0]);
+        return moved;
     }
 
     /**
@@ -149,8 +159,8 @@ public final class CampaignsApi {
     @POST
     @Path("campaigns/{id}/metrics")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> metrics(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) {
-        Principal who = context.principal(headers);
+    public Map<String, Object> metrics(@PathParam("id") String rawId, Map<String, Object> body) {
+        Principal who = caller;
         long id = JsonInput.id(rawId, "campaign");
         JsonInput in = JsonInput.of(body, Set.of("impressions", "clicks", "conversions"));
         Long impressions = in.optionalLong("impressions", 0, MAX_METRIC_STEP);
@@ -159,7 +169,7 @@ public final class CampaignsApi {
         if (impressions == null && clicks == null && conversions == null) {
             throw ApiError.invalid("give at least one of impressions, clicks, conversions");
         }
-        return inTransaction(em -> {
+        Map<String, Object> recorded = inTransaction(em -> {
             Campaign c = find(em, id, true);
             if (!Workflow.isOwner(who, c.createdBy)) throw ApiError.forbidden("only the campaign's creator may record its metrics");
             if (!c.status().collectsMetrics()) throw ApiError.conflict("metrics are recorded only while a campaign is active, not " + c.status);
@@ -169,13 +179,15 @@ public final class CampaignsApi {
             c.updatedAt = Instant.now();
             return c.view();
         });
+        activity.metricsRecorded();
+        return recorded;
     }
 
     /** Deletes a campaign: the creator only, and only in draft or rejected (a campaign that ran keeps its record). */
     @DELETE
     @Path("campaigns/{id}")
-    public Response delete(@Context HttpHeaders headers, @PathParam("id") String rawId) {
-        Principal who = signedIn(headers);
+    public Response delete(@PathParam("id") String rawId) {
+        Principal who = signedIn();
         long id = JsonInput.id(rawId, "campaign");
         inTransaction(em -> {
             Campaign c = find(em, id, true);
@@ -194,7 +206,7 @@ public final class CampaignsApi {
     }
 
     private <T> T read(Function<EntityManager, T> work) {
-        EntityManager em = context.entityManagerFactory().createEntityManager();
+        EntityManager em = entityManagerFactory.get().createEntityManager();
         try {
             return work.apply(em);
         } finally {
@@ -204,7 +216,7 @@ public final class CampaignsApi {
 
     /** Runs {@code work} in one transaction; any exception (including a refusal) rolls everything back. */
     private <T> T inTransaction(Function<EntityManager, T> work) {
-        EntityManager em = context.entityManagerFactory().createEntityManager();
+        EntityManager em = entityManagerFactory.get().createEntityManager();
         try {
             em.getTransaction().begin();
             T result = work.apply(em);
@@ -216,17 +228,17 @@ public final class CampaignsApi {
         }
     }
 
-    private Principal signedIn(HttpHeaders headers) {
-        Principal who = context.principal(headers);
-        if (who.subject() == null && !"service_role".equals(who.role())) {
+    /** The caller, who must be a signed-in user or the service role (which acts as every campaign's owner). */
+    private Principal signedIn() {
+        if (caller.subject() == null && !"service_role".equals(caller.role())) {
             throw ApiError.forbidden("this needs a signed-in user (the token has no sub)");
         }
-        return who;
+        return caller;
     }
 
-    private String subject(HttpHeaders headers) {
-        Principal who = context.principal(headers);
-        if (who.subject() == null) throw ApiError.forbidden("campaigns are created by a signed-in user (the token has no sub)");
-        return who.subject();
+    /** The caller's {@code sub}: a campaign's creator and "my campaigns" need one (a bare service key has none). */
+    private String subject() {
+        if (caller.subject() == null) throw ApiError.forbidden("campaigns are created by a signed-in user (the token has no sub)");
+        return caller.subject();
     }
 }

@@ -2,18 +2,25 @@ package dev.herald.plugins.campaigns;
 
 import dev.herald.api.plugin.ChannelSpec;
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginConfig;
-import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReportsState;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.Tables;
+import dev.herald.api.plugin.UsesJpa;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
 import dev.herald.api.policy.SignedInRows;
+import jakarta.persistence.EntityManagerFactory;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Campaigns with status, metrics and an approval workflow (docs/plugins/campaigns.md).
@@ -23,14 +30,21 @@ import java.util.Map;
  *       in {@code app_metadata});</li>
  *   <li>channel {@code campaign:{id}}: postgres_changes of that campaign's row only (default filter {@code id=eq.{id}}),
  *       no presence, no client broadcasts; private joins are granted to signed-in users;</li>
- *   <li>REST at {@code /plugins/campaigns}.</li>
+ *   <li>REST at {@code /plugins/campaigns};</li>
+ *   <li>console state: the approver role, REST requests, campaigns created, status changes (of them approvals and
+ *       rejections) and metric updates since start ({@link CampaignActivity}).</li>
  * </ul>
+ * Its only database access is the entity manager factory Herald hands it ({@link UsesJpa}); nothing else of the plugin
+ * context is used, so {@code start} is the default.
  */
-public final class CampaignsPlugin implements PluginFactory {
+public final class CampaignsPlugin implements OwnsTables, UsesJpa, DeclaresChannels, DeclaresPolicies, ServesRest, ReportsState {
     static final String TABLE = "campaigns";
 
-    private PluginContext context;
+    private final CampaignActivity activity = new CampaignActivity();
+    private String approverRole;
     private Workflow workflow;
+    // Handed over once before start(), read by REST threads Herald starts only afterwards.
+    private volatile Supplier<EntityManagerFactory> entityManagerFactory;
 
     @Override
     public String id() {
@@ -52,7 +66,8 @@ public final class CampaignsPlugin implements PluginFactory {
     public void init(PluginConfig config) {
         String role = config.string("approver-role");
         if (role == null || role.isBlank()) throw new IllegalArgumentException(config.describe("approver-role") + " must not be blank");
-        workflow = new Workflow(role.trim());
+        approverRole = role.trim();
+        workflow = new Workflow(approverRole);
     }
 
     @Override
@@ -66,8 +81,8 @@ public final class CampaignsPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
-        this.context = context;
+    public void entityManagerFactory(Supplier<EntityManagerFactory> factory) {
+        this.entityManagerFactory = factory;
     }
 
     @Override
@@ -88,8 +103,14 @@ public final class CampaignsPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        return new CampaignsApi(context, workflow);
+    public Object restResource(Principal caller) {
+        activity.request();
+        return new CampaignsApi(entityManagerFactory, workflow, activity, caller);
+    }
+
+    @Override
+    public PluginState state() {
+        return activity.state(approverRole);
     }
 
     /** Private {@code campaign:<id>}: signed-in users may join and read; clients never write to it. */

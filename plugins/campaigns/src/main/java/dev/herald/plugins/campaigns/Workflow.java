@@ -3,6 +3,7 @@ package dev.herald.plugins.campaigns;
 import dev.herald.plugins.support.ApiError;
 
 import dev.herald.api.policy.Principal;
+import jakarta.ws.rs.WebApplicationException;
 import java.util.List;
 import java.util.Map;
 
@@ -38,7 +39,7 @@ final class Workflow {
      * Checks a status change and returns the legal transition.
      *
      * @param reason the decision note given with the request (required for a rejection)
-     * @throws jakarta.ws.rs.WebApplicationException 400 unknown target or a rejection without reason, 409 illegal move,
+     * @throws WebApplicationException 400 unknown target or a rejection without reason, 409 illegal move,
      *         403 the caller may not make this move (or would approve its own campaign)
      */
     CampaignStatus.Transition check(CampaignStatus from, String toWire, Principal who, String createdBy, String reason) {

@@ -4,7 +4,6 @@ import dev.herald.plugins.support.JsonInput;
 import dev.herald.plugins.support.Transactions;
 import dev.herald.plugins.support.ApiError;
 
-import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -15,8 +14,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.sql.Array;
@@ -30,11 +27,16 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * The REST API at {@code /plugins/challenges}, plain JDBC. A submission and the notification it gives the challenge's
  * creator are written in one transaction: the notification exists exactly when the submission does (a table hook would
  * see the submission only after commit, at least once, on the change-capture thread where I/O does not belong).
+ *
+ * <p>One instance serves one request: Herald creates it per request with the verified caller
+ * ({@link ChallengesPlugin#restResource}); the data source and the activity counters it shares with every other
+ * request are thread-safe.
  */
 @Produces(MediaType.APPLICATION_JSON)
 public final class ChallengesApi {
@@ -42,10 +44,14 @@ public final class ChallengesApi {
     private static final String SUBMISSION = "id, challenge_id, submitted_by, content, status, created_at, reviewed_at";
     private static final String NOTIFICATION = "id, user_id, challenge_id, submission_id, kind, message, read_at, created_at";
 
-    private final PluginContext context;
+    private final DataSource dataSource;
+    private final ChallengeActivity activity;
+    private final Principal caller;
 
-    ChallengesApi(PluginContext context) {
-        this.context = context;
+    ChallengesApi(DataSource dataSource, ChallengeActivity activity, Principal caller) {
+        this.dataSource = dataSource;
+        this.activity = activity;
+        this.caller = caller;
     }
 
     // ---------------------------------------------------------------------------------------------- challenges
@@ -53,10 +59,10 @@ public final class ChallengesApi {
     @POST
     @Path("challenges")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@Context HttpHeaders headers, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Response create(Map<String, Object> body) throws SQLException {
+        String user = subject();
         ChallengeInput in = ChallengeInput.forCreate(body);
-        try (Connection c = context.dataSource().getConnection();
+        try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO public.challenges (created_by, title, description, sections) VALUES (?, ?, ?, ?) RETURNING " + CHALLENGE)) {
             ps.setString(1, user);
             ps.setString(2, in.title());
@@ -64,7 +70,9 @@ public final class ChallengesApi {
             ps.setArray(4, c.createArrayOf("text", (in.sections() == null ? List.of() : in.sections()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return Response.status(201).entity(challenge(rs)).build();
+                Map<String, Object> created = challenge(rs);
+                activity.created();
+                return Response.status(201).entity(created).build();
             }
         }
     }
@@ -72,8 +80,7 @@ public final class ChallengesApi {
     /** Every challenge, newest first; {@code ?status=open|closed} narrows. */
     @GET
     @Path("challenges")
-    public List<Map<String, Object>> list(@Context HttpHeaders headers, @QueryParam("status") String status) throws SQLException {
-        context.principal(headers);
+    public List<Map<String, Object>> list(@QueryParam("status") String status) throws SQLException {
         if (status != null && !ChallengeInput.STATUSES.contains(status)) throw ApiError.invalid("status must be one of " + ChallengeInput.STATUSES);
         return query("SELECT " + CHALLENGE + " FROM public.challenges" + (status == null ? "" : " WHERE status = ?") + " ORDER BY id DESC LIMIT 500",
                 status, ChallengesApi::challenge);
@@ -82,16 +89,15 @@ public final class ChallengesApi {
     /** "My challenges": the ones the caller created ({@code created_by} = the token's sub), newest first. */
     @GET
     @Path("challenges/mine")
-    public List<Map<String, Object>> mine(@Context HttpHeaders headers) throws SQLException {
-        return query("SELECT " + CHALLENGE + " FROM public.challenges WHERE created_by = ? ORDER BY id DESC", subject(headers), ChallengesApi::challenge);
+    public List<Map<String, Object>> mine() throws SQLException {
+        return query("SELECT " + CHALLENGE + " FROM public.challenges WHERE created_by = ? ORDER BY id DESC", subject(), ChallengesApi::challenge);
     }
 
     @GET
     @Path("challenges/{id}")
-    public Map<String, Object> get(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        context.principal(headers);
+    public Map<String, Object> get(@PathParam("id") String rawId) throws SQLException {
         long id = JsonInput.id(rawId, "challenge");
-        try (Connection c = context.dataSource().getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             return findChallenge(c, id, false);
         }
     }
@@ -100,11 +106,11 @@ public final class ChallengesApi {
     @PATCH
     @Path("challenges/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> update(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Map<String, Object> update(@PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "challenge");
         ChallengeInput in = ChallengeInput.forUpdate(body);
-        return Transactions.run(context.dataSource(), c -> {
+        return Transactions.run(dataSource, c -> {
             requireOwner(findChallenge(c, id, true), user);
             try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenges SET title = COALESCE(?, title), description = COALESCE(?, description), "
                     + "sections = COALESCE(?, sections), status = COALESCE(?, status), updated_at = now() WHERE id = ? RETURNING " + CHALLENGE)) {
@@ -124,10 +130,10 @@ public final class ChallengesApi {
 
     @DELETE
     @Path("challenges/{id}")
-    public Response delete(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        String user = subject(headers);
+    public Response delete(@PathParam("id") String rawId) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "challenge");
-        return Transactions.run(context.dataSource(), c -> {
+        return Transactions.run(dataSource, c -> {
             requireOwner(findChallenge(c, id, true), user);
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.challenges WHERE id = ?")) {
                 ps.setLong(1, id);
@@ -146,11 +152,12 @@ public final class ChallengesApi {
     @POST
     @Path("challenges/{id}/submissions")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response submit(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Response submit(@PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "challenge");
         String content = ChallengeInput.submission(body);
-        return Transactions.run(context.dataSource(), c -> {
+        boolean[] notified = {false}; // set inside the transaction, counted only once it has committed
+        Response created = Transactions.run(dataSource, c -> {
             // FOR SHARE: a concurrent close (UPDATE) waits for this submission, so none lands on a closed challenge.
             Map<String, Object> ch = findChallenge(c, id, " FOR SHARE");
             if (!"open".equals(ch.get("status"))) throw ApiError.conflict("challenge " + id + " is closed for submissions");
@@ -167,18 +174,20 @@ public final class ChallengesApi {
             String owner = (String) ch.get("created_by");
             if (!owner.equals(user)) {
                 notify(c, owner, id, (Long) sub.get("id"), "submission_received", Review.receivedMessage(user, (String) ch.get("title")));
+                notified[0] = true;
             }
             return Response.status(201).entity(sub).build();
         });
+        activity.submitted(notified[0] ? 1 : 0);
+        return created;
     }
 
     /** A challenge's submissions, oldest first (visible to every signed-in user, like the challenge channel). */
     @GET
     @Path("challenges/{id}/submissions")
-    public List<Map<String, Object>> submissions(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        context.principal(headers);
+    public List<Map<String, Object>> submissions(@PathParam("id") String rawId) throws SQLException {
         long id = JsonInput.id(rawId, "challenge");
-        try (Connection c = context.dataSource().getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             findChallenge(c, id, false);
         }
         return query("SELECT " + SUBMISSION + " FROM public.challenge_submissions WHERE challenge_id = ? ORDER BY id", id, ChallengesApi::submission);
@@ -191,11 +200,12 @@ public final class ChallengesApi {
     @PATCH
     @Path("submissions/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> review(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Map<String, Object> review(@PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "submission");
         String decision = Review.decision(body);
-        return Transactions.run(context.dataSource(), c -> {
+        boolean[] notified = {false}; // as in submit
+        Map<String, Object> reviewed = Transactions.run(dataSource, c -> {
             Map<String, Object> sub;
             try (PreparedStatement ps = c.prepareStatement("SELECT " + SUBMISSION + " FROM public.challenge_submissions WHERE id = ? FOR UPDATE")) {
                 ps.setLong(1, id);
@@ -218,9 +228,12 @@ public final class ChallengesApi {
             String submitter = (String) sub.get("submitted_by");
             if (!submitter.equals(user)) {
                 notify(c, submitter, (Long) sub.get("challenge_id"), id, "submission_reviewed", Review.reviewedMessage(decision, (String) ch.get("title")));
+                notified[0] = true;
             }
             return out;
         });
+        activity.reviewed(notified[0] ? 1 : 0);
+        return reviewed;
     }
 
     // ------------------------------------------------------------------------------------------- notifications
@@ -228,8 +241,8 @@ public final class ChallengesApi {
     /** The caller's notifications, newest first; {@code ?unread=true} for unread ones only. */
     @GET
     @Path("notifications")
-    public List<Map<String, Object>> notifications(@Context HttpHeaders headers, @QueryParam("unread") String unread) throws SQLException {
-        String user = subject(headers);
+    public List<Map<String, Object>> notifications(@QueryParam("unread") String unread) throws SQLException {
+        String user = subject();
         if (unread != null && !unread.equals("true") && !unread.equals("false")) throw ApiError.invalid("unread must be true or false");
         return query("SELECT " + NOTIFICATION + " FROM public.challenge_notifications WHERE user_id = ?"
                 + ("true".equals(unread) ? " AND read_at IS NULL" : "") + " ORDER BY id DESC LIMIT 500", user, ChallengesApi::notification);
@@ -238,10 +251,10 @@ public final class ChallengesApi {
     /** Marks one of the caller's notifications read (idempotent): 404 unknown, 403 someone else's. */
     @POST
     @Path("notifications/{id}/read")
-    public Map<String, Object> markRead(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        String user = subject(headers);
+    public Map<String, Object> markRead(@PathParam("id") String rawId) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "notification");
-        try (Connection c = context.dataSource().getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE public.challenge_notifications SET read_at = COALESCE(read_at, now()) WHERE id = ? AND user_id = ? RETURNING " + NOTIFICATION)) {
                 ps.setLong(1, id);
                 ps.setString(2, user);
@@ -277,7 +290,7 @@ public final class ChallengesApi {
     }
 
     private List<Map<String, Object>> query(String sql, Object param, RowReader reader) throws SQLException {
-        try (Connection c = context.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (param != null) ps.setObject(1, param);
             List<Map<String, Object>> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -350,10 +363,9 @@ public final class ChallengesApi {
         return t == null ? null : t.toString();
     }
 
-
-    private String subject(HttpHeaders headers) {
-        Principal who = context.principal(headers);
-        if (who.subject() == null) throw ApiError.forbidden("this needs a signed-in user (the token has no sub)");
-        return who.subject();
+    /** The caller's {@code sub}; creating, submitting, reviewing and notifications need one (a bare anon or service key has none). */
+    private String subject() {
+        if (caller.subject() == null) throw ApiError.forbidden("this needs a signed-in user (the token has no sub)");
+        return caller.subject();
     }
 }

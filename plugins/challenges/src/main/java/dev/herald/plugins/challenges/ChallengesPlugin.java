@@ -1,8 +1,13 @@
 package dev.herald.plugins.challenges;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReportsState;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.Tables;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
@@ -13,6 +18,7 @@ import dev.herald.api.policy.RowPolicy;
 import dev.herald.api.policy.SignedInRows;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * Challenges with submissions, collaborative editing and owner notifications (docs/plugins/challenges.md).
@@ -24,15 +30,19 @@ import java.util.Map;
  *   <li>channel {@code challenge-notifications:{sub}} (claim-bound): the caller's own notifications;</li>
  *   <li>row policy {@code challenge_notifications.user_id = sub}: a notification reaches only its recipient, on any
  *       channel;</li>
- *   <li>REST at {@code /plugins/challenges}.</li>
+ *   <li>REST at {@code /plugins/challenges};</li>
+ *   <li>console state: REST requests, challenges created, submissions, reviews and notifications sent since start
+ *       ({@link ChallengeActivity}).</li>
  * </ul>
  */
-public final class ChallengesPlugin implements PluginFactory {
+public final class ChallengesPlugin implements OwnsTables, DeclaresChannels, DeclaresPolicies, ServesRest, ReportsState {
     static final String CHALLENGES = "challenges";
     static final String SUBMISSIONS = "challenge_submissions";
     static final String NOTIFICATIONS = "challenge_notifications";
 
-    private PluginContext context;
+    private final ChallengeActivity activity = new ChallengeActivity();
+    // Written once in start(), read by REST threads Herald starts only afterwards.
+    private volatile DataSource dataSource;
 
     @Override
     public String id() {
@@ -50,8 +60,8 @@ public final class ChallengesPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
-        this.context = context;
+    public void start(PluginContext context) {
+        this.dataSource = context.dataSource();
     }
 
     @Override
@@ -77,8 +87,14 @@ public final class ChallengesPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        return new ChallengesApi(context);
+    public Object restResource(Principal caller) {
+        activity.request();
+        return new ChallengesApi(dataSource, activity, caller);
+    }
+
+    @Override
+    public PluginState state() {
+        return activity.state();
     }
 
     static boolean signedIn(Principal p) {

@@ -3,6 +3,7 @@ package dev.herald.plugins.challenges;
 import dev.herald.plugins.support.JsonInput;
 import dev.herald.plugins.support.ApiError;
 
+import jakarta.ws.rs.WebApplicationException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +27,7 @@ final class Review {
      * Checks a review of a submission in state {@code current} by {@code reviewer} of a challenge created by
      * {@code challengeOwner}.
      *
-     * @throws jakarta.ws.rs.WebApplicationException 403 when the reviewer is not the challenge's creator, 409 when the
+     * @throws WebApplicationException 403 when the reviewer is not the challenge's creator, 409 when the
      *         submission was already reviewed or the challenge is closed
      */
     static void check(String current, String reviewer, String challengeOwner, String challengeStatus) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.PluginState;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
@@ -111,5 +112,56 @@ class ChallengesLogicTest {
     void notificationTexts() {
         assertEquals("bob submitted to \"Bridge\"", Review.receivedMessage("bob", "Bridge"));
         assertEquals("Your submission to \"Bridge\" was accepted", Review.reviewedMessage("accepted", "Bridge"));
+    }
+
+    @Test
+    void aCallerWithoutSubIsRefusedBeforeAnyQuery() {
+        // Not started: no data source, so any SQL would fail with a NullPointerException instead of the 403.
+        ChallengesApi api = (ChallengesApi) new ChallengesPlugin().restResource(new Principal("anon", null, Map.of("role", "anon")));
+        String text = "this needs a signed-in user (the token has no sub)";
+        assertRefused(403, text, () -> call(() -> api.create(body("title", "t"))));
+        assertRefused(403, text, () -> call(api::mine));
+        assertRefused(403, text, () -> call(() -> api.update("1", body("title", "t"))));
+        assertRefused(403, text, () -> call(() -> api.delete("1")));
+        assertRefused(403, text, () -> call(() -> api.submit("1", body("content", "c"))));
+        assertRefused(403, text, () -> call(() -> api.review("1", body("status", "accepted"))));
+        assertRefused(403, text, () -> call(() -> api.notifications(null)));
+        assertRefused(403, text, () -> call(() -> api.markRead("1")));
+    }
+
+    @Test
+    void stateCountsRequestsSubmissionsReviewsAndNotifications() {
+        ChallengesPlugin plugin = new ChallengesPlugin();
+        plugin.restResource(new Principal("authenticated", "user-a", Map.of("sub", "user-a")));
+        PluginState state = plugin.state();
+        assertEquals(PluginState.Health.OK, state.health());
+        assertEquals(List.of("REST requests", "challenges created", "submissions", "reviews", "notifications sent"),
+                List.copyOf(state.figures().keySet()));
+        assertEquals(1L, state.figures().get("REST requests"));
+
+        ChallengeActivity activity = new ChallengeActivity();
+        activity.created();
+        activity.submitted(1);
+        activity.submitted(0); // a creator submitting to their own challenge notifies nobody
+        activity.reviewed(1);
+        Map<String, Object> f = activity.state().figures();
+        assertEquals(1L, f.get("challenges created"));
+        assertEquals(2L, f.get("submissions"));
+        assertEquals(1L, f.get("reviews"));
+        assertEquals(2L, f.get("notifications sent"));
+    }
+
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static void call(Call c) {
+        try {
+            c.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -4,7 +4,6 @@ import dev.herald.plugins.support.JsonInput;
 import dev.herald.plugins.support.Transactions;
 import dev.herald.plugins.support.ApiError;
 
-import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -14,8 +13,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.sql.Connection;
@@ -28,30 +25,39 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * The REST API at {@code /plugins/events}. Plain JDBC: joins and leaves are short transactions that lock the event's
  * row ({@code SELECT ... FOR UPDATE}) before checking capacity and moving {@code participant_count}, so concurrent joins
  * of one event are serialised and the count is exact; joins of different events do not wait for each other.
+ *
+ * <p>One instance serves one request: Herald creates it per request with the verified caller
+ * ({@link EventsPlugin#restResource}); the data source and the activity counters it shares with every other request
+ * are thread-safe.
  */
 @Produces(MediaType.APPLICATION_JSON)
 public final class EventsApi {
     private static final String COLUMNS = "id, created_by, title, description, starts_at, capacity, participant_count, created_at, updated_at";
 
-    private final PluginContext context;
+    private final DataSource dataSource;
+    private final EventActivity activity;
+    private final Principal caller;
 
-    EventsApi(PluginContext context) {
-        this.context = context;
+    EventsApi(DataSource dataSource, EventActivity activity, Principal caller) {
+        this.dataSource = dataSource;
+        this.activity = activity;
+        this.caller = caller;
     }
 
     /** Creates an event owned by the caller: 201 with the row. */
     @POST
     @Path("events")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@Context HttpHeaders headers, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Response create(Map<String, Object> body) throws SQLException {
+        String user = subject();
         EventInput in = EventInput.forCreate(body);
-        try (Connection c = context.dataSource().getConnection();
+        try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO public.events (created_by, title, description, starts_at, capacity) "
                      + "VALUES (?, ?, ?, ?, ?) RETURNING " + COLUMNS)) {
             ps.setString(1, user);
@@ -61,7 +67,9 @@ public final class EventsApi {
             ps.setInt(5, in.capacity());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return Response.status(201).entity(event(rs)).build();
+                Map<String, Object> created = event(rs);
+                activity.created();
+                return Response.status(201).entity(created).build();
             }
         }
     }
@@ -69,32 +77,30 @@ public final class EventsApi {
     /** Every event, soonest first (events without a start last). */
     @GET
     @Path("events")
-    public List<Map<String, Object>> list(@Context HttpHeaders headers) throws SQLException {
-        context.principal(headers);
+    public List<Map<String, Object>> list() throws SQLException {
         return events("SELECT " + COLUMNS + " FROM public.events ORDER BY starts_at NULLS LAST, id LIMIT 500", null);
     }
 
     /** The events the caller created. */
     @GET
     @Path("events/mine")
-    public List<Map<String, Object>> mine(@Context HttpHeaders headers) throws SQLException {
-        return events("SELECT " + COLUMNS + " FROM public.events WHERE created_by = ? ORDER BY starts_at NULLS LAST, id", subject(headers));
+    public List<Map<String, Object>> mine() throws SQLException {
+        return events("SELECT " + COLUMNS + " FROM public.events WHERE created_by = ? ORDER BY starts_at NULLS LAST, id", subject());
     }
 
     /** The events the caller joined. */
     @GET
     @Path("events/joined")
-    public List<Map<String, Object>> joined(@Context HttpHeaders headers) throws SQLException {
+    public List<Map<String, Object>> joined() throws SQLException {
         return events("SELECT " + COLUMNS.replaceAll("(\\w+)", "e.$1") + " FROM public.events e JOIN public.event_participants p ON p.event_id = e.id "
-                + "WHERE p.user_id = ? ORDER BY e.starts_at NULLS LAST, e.id", subject(headers));
+                + "WHERE p.user_id = ? ORDER BY e.starts_at NULLS LAST, e.id", subject());
     }
 
     @GET
     @Path("events/{id}")
-    public Map<String, Object> get(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        context.principal(headers);
+    public Map<String, Object> get(@PathParam("id") String rawId) throws SQLException {
         long id = JsonInput.id(rawId, "event");
-        try (Connection c = context.dataSource().getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             return find(c, id, false);
         }
     }
@@ -103,11 +109,11 @@ public final class EventsApi {
     @PATCH
     @Path("events/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> update(@Context HttpHeaders headers, @PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
-        String user = subject(headers);
+    public Map<String, Object> update(@PathParam("id") String rawId, Map<String, Object> body) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "event");
         EventInput in = EventInput.forUpdate(body);
-        return Transactions.run(context.dataSource(), c -> {
+        return Transactions.run(dataSource, c -> {
             Map<String, Object> current = find(c, id, true);
             requireOwner(current, user);
             if (in.capacity() != null) {
@@ -133,10 +139,10 @@ public final class EventsApi {
     /** Deletes an event of the caller's (and its participants): 204. */
     @DELETE
     @Path("events/{id}")
-    public Response delete(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        String user = subject(headers);
+    public Response delete(@PathParam("id") String rawId) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "event");
-        return Transactions.run(context.dataSource(), c -> {
+        return Transactions.run(dataSource, c -> {
             requireOwner(find(c, id, true), user);
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM public.events WHERE id = ?")) {
                 ps.setLong(1, id);
@@ -152,10 +158,10 @@ public final class EventsApi {
      */
     @POST
     @Path("events/{id}/join")
-    public Response join(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        String user = subject(headers);
+    public Response join(@PathParam("id") String rawId) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "event");
-        return Transactions.run(context.dataSource(), c -> {
+        Response joined = Transactions.run(dataSource, c -> {
             // The row lock serialises every join and leave of this event until commit.
             Map<String, Object> event = find(c, id, true);
             int count = (Integer) event.get("participant_count");
@@ -168,21 +174,24 @@ public final class EventsApi {
                 }
             }
             if (!Capacity.hasRoom(count, capacity)) {
+                activity.refusedFull();
                 c.rollback();
                 throw ApiError.conflict("event " + id + " is full (" + count + " of " + capacity + " places taken)");
             }
             int now = moveCount(c, id, +1);
             return Response.status(201).entity(participation(id, user, true, now, capacity)).build();
         });
+        if (joined.getStatus() == 201) activity.joined();
+        return joined;
     }
 
     /** Removes the caller from an event: 200 with the new count; 409 when the caller had not joined; 404 for no such event. */
     @POST
     @Path("events/{id}/leave")
-    public Map<String, Object> leave(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        String user = subject(headers);
+    public Map<String, Object> leave(@PathParam("id") String rawId) throws SQLException {
+        String user = subject();
         long id = JsonInput.id(rawId, "event");
-        return Transactions.run(context.dataSource(), c -> {
+        Map<String, Object> left = Transactions.run(dataSource, c -> {
             Map<String, Object> event = find(c, id, true);
             try (PreparedStatement del = c.prepareStatement("DELETE FROM public.event_participants WHERE event_id = ? AND user_id = ?")) {
                 del.setLong(1, id);
@@ -192,15 +201,16 @@ public final class EventsApi {
             int now = moveCount(c, id, -1);
             return participation(id, user, false, now, (Integer) event.get("capacity"));
         });
+        activity.left();
+        return left;
     }
 
     /** Who joined an event, first joiner first. */
     @GET
     @Path("events/{id}/participants")
-    public List<Map<String, Object>> participants(@Context HttpHeaders headers, @PathParam("id") String rawId) throws SQLException {
-        context.principal(headers);
+    public List<Map<String, Object>> participants(@PathParam("id") String rawId) throws SQLException {
         long id = JsonInput.id(rawId, "event");
-        try (Connection c = context.dataSource().getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             find(c, id, false);
             try (PreparedStatement ps = c.prepareStatement("SELECT user_id, joined_at FROM public.event_participants WHERE event_id = ? ORDER BY joined_at, user_id")) {
                 ps.setLong(1, id);
@@ -240,7 +250,7 @@ public final class EventsApi {
     }
 
     private List<Map<String, Object>> events(String sql, String param) throws SQLException {
-        try (Connection c = context.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (param != null) ps.setString(1, param);
             List<Map<String, Object>> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -282,10 +292,9 @@ public final class EventsApi {
         return t == null ? null : t.toString();
     }
 
-
-    private String subject(HttpHeaders headers) {
-        Principal who = context.principal(headers);
-        if (who.subject() == null) throw ApiError.forbidden("this needs a signed-in user (the token has no sub)");
-        return who.subject();
+    /** The caller's {@code sub}; the caller's own events and participations need one (a bare anon or service key has none). */
+    private String subject() {
+        if (caller.subject() == null) throw ApiError.forbidden("this needs a signed-in user (the token has no sub)");
+        return caller.subject();
     }
 }

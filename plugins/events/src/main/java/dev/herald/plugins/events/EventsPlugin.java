@@ -1,9 +1,14 @@
 package dev.herald.plugins.events;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReactsToChanges;
+import dev.herald.api.plugin.ReportsState;
 import dev.herald.api.plugin.RowChange;
+import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
 import dev.herald.api.policy.ChannelAction;
@@ -28,15 +33,19 @@ import java.util.Map;
  *       {@code events} row over postgres_changes on the same channel;</li>
  *   <li>channel {@code event:{id}}: postgres_changes of that event's row and participants (default filters), presence
  *       allowed (who is looking), client broadcasts refused (only the plugin publishes counts);</li>
- *   <li>REST at {@code /plugins/events}.</li>
+ *   <li>REST at {@code /plugins/events};</li>
+ *   <li>console state: REST requests, events created, joins (and those refused because the event was full), leaves
+ *       and count broadcasts since start ({@link EventActivity}).</li>
  * </ul>
  */
-public final class EventsPlugin implements PluginFactory {
+public final class EventsPlugin implements ReactsToChanges, DeclaresChannels, DeclaresPolicies, ServesRest, ReportsState {
     static final String EVENTS = "events";
     static final String PARTICIPANTS = "event_participants";
     static final String COUNT_EVENT = "participant_count";
 
-    private PluginContext context;
+    private final EventActivity activity = new EventActivity();
+    // Written once in start(), read by REST and hook threads Herald starts only afterwards.
+    private volatile PluginContext context;
 
     @Override
     public String id() {
@@ -54,7 +63,7 @@ public final class EventsPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
+    public void start(PluginContext context) {
         this.context = context;
     }
 
@@ -82,8 +91,14 @@ public final class EventsPlugin implements PluginFactory {
     }
 
     @Override
-    public Object restResource() {
-        return new EventsApi(context);
+    public Object restResource(Principal caller) {
+        activity.request();
+        return new EventsApi(context.dataSource(), activity, caller);
+    }
+
+    @Override
+    public PluginState state() {
+        return activity.state();
     }
 
     /** Publishes one count (called by the hook). */
@@ -92,6 +107,7 @@ public final class EventsPlugin implements PluginFactory {
         String topic = "event:" + eventId;
         context.broadcast(topic, false, COUNT_EVENT, payload);
         context.broadcast(topic, true, COUNT_EVENT, payload);
+        activity.countPublished();
     }
 
     static Map<String, Object> countPayload(long eventId, Object count, Object capacity) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.plugin.ChannelSpec;
+import dev.herald.api.plugin.PluginState;
 import dev.herald.api.plugin.RowChange;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Decision;
@@ -14,6 +15,7 @@ import dev.herald.api.policy.Principal;
 import jakarta.ws.rs.WebApplicationException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +75,7 @@ class EventsLogicTest {
 
     @Test
     void hookPushesOnlyMovedCountsToThatEventsChannel() {
-        List<List<Object>> sent = new java.util.ArrayList<>();
+        List<List<Object>> sent = new ArrayList<>();
         EventsPlugin.CountHook hook = new EventsPlugin.CountHook((id, count, capacity) -> sent.add(List.of(id, count, capacity)));
         assertEquals("events", hook.table());
         hook.onChange(change(RowChange.Type.UPDATE, Map.of("id", 7L, "participant_count", 2L, "capacity", 5L, "title", "new"),
@@ -111,5 +113,75 @@ class EventsLogicTest {
         assertEquals("event_id=eq.{id}", spec.defaultFilters().get("public.event_participants"));
         assertTrue(spec.presence());
         assertFalse(spec.broadcast());
+    }
+
+    @Test
+    void aCallerWithoutSubIsRefusedBeforeAnyQuery() {
+        // The context has no data source: any SQL would fail with a NullPointerException instead of the 403.
+        EventsPlugin plugin = new EventsPlugin();
+        plugin.start(new RecordingContext());
+        EventsApi api = (EventsApi) plugin.restResource(new Principal("service_role", null, Map.of("role", "service_role")));
+        String text = "this needs a signed-in user (the token has no sub)";
+        assertRefused(403, text, () -> call(() -> api.create(body("title", "t", "capacity", 3))));
+        assertRefused(403, text, () -> call(api::mine));
+        assertRefused(403, text, () -> call(api::joined));
+        assertRefused(403, text, () -> call(() -> api.update("1", body("title", "t"))));
+        assertRefused(403, text, () -> call(() -> api.delete("1")));
+        assertRefused(403, text, () -> call(() -> api.join("1")));
+        assertRefused(403, text, () -> call(() -> api.leave("1")));
+    }
+
+    @Test
+    void stateCountsRequestsAndPublishedCounts() {
+        EventsPlugin plugin = new EventsPlugin();
+        RecordingContext context = new RecordingContext();
+        plugin.start(context);
+        plugin.restResource(new Principal("authenticated", "user-a", Map.of("sub", "user-a")));
+        plugin.publishCount(7L, 3, 5);
+        assertEquals(2, context.broadcasts.size(), "public and private channel");
+        PluginState state = plugin.state();
+        assertEquals(PluginState.Health.OK, state.health());
+        assertEquals(List.of("REST requests", "events created", "joins", "joins refused (full)", "leaves", "count broadcasts"),
+                List.copyOf(state.figures().keySet()));
+        assertEquals(1L, state.figures().get("REST requests"));
+        assertEquals(1L, state.figures().get("count broadcasts"));
+        assertEquals(0L, state.figures().get("joins"));
+    }
+
+    @Test
+    void activityCountsEachKindApart() {
+        EventActivity activity = new EventActivity();
+        activity.created();
+        activity.joined();
+        activity.joined();
+        activity.refusedFull();
+        activity.left();
+        Map<String, Object> f = activity.state().figures();
+        assertEquals(1L, f.get("events created"));
+        assertEquals(2L, f.get("joins"));
+        assertEquals(1L, f.get("joins refused (full)"));
+        assertEquals(1L, f.get("leaves"));
+    }
+
+    private static void assertRefused(int status, String message, Runnable r) {
+        WebApplicationException e = assertThrows(WebApplicationException.class, r::run);
+        assertEquals(status, e.getResponse().getStatus());
+        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) e.getResponse().getEntity();
+        assertEquals("Forbidden", entity.get("error"));
+        assertTrue(String.valueOf(entity.get("message")).contains(message), () -> "message was " + entity);
+    }
+
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static void call(Call c) {
+        try {
+            c.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -2,43 +2,67 @@ package dev.herald.plugins.notes;
 
 import dev.herald.api.plugin.ChannelSpec;
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresChannels;
+import dev.herald.api.plugin.DeclaresPolicies;
+import dev.herald.api.plugin.OwnsTables;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
-import dev.herald.api.plugin.PluginFactory;
+import dev.herald.api.plugin.PluginState;
+import dev.herald.api.plugin.ReactsToChanges;
+import dev.herald.api.plugin.ReportsState;
 import dev.herald.api.plugin.RowChange;
+import dev.herald.api.plugin.ServesRest;
+import dev.herald.api.plugin.ServesSockets;
 import dev.herald.api.plugin.SocketEndpoint;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
+import dev.herald.api.plugin.UsesJpa;
 import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.ChannelPolicy;
 import dev.herald.api.policy.ColumnEqualsClaim;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
- * The example plugin of the author's guide: private notes per user, grouped by topic.
+ * The example plugin of the author's guide: private notes per user, grouped by topic. Each optional interface it
+ * implements is one kind of contribution:
  * <ul>
- *   <li>table {@code public.notes} (migration {@code db/plugins/notes/V1__notes.sql}), published;</li>
- *   <li>channel {@code notes:{topic}}: changes of {@code public.notes} filtered to that topic by default, presence on,
- *       client broadcasts off;</li>
- *   <li>row policy: a subscriber sees only notes whose {@code owner} is its {@code sub};</li>
- *   <li>channel policy: private {@code notes:*} channels are open to signed-in users;</li>
- *   <li>REST at {@code /plugins/notes}: create and list one's notes, per-topic counts;</li>
- *   <li>WebSocket at {@code /plugins/notes/echo}: echoes text with the caller's identity;</li>
- *   <li>hook: counts notes per topic and broadcasts {@code note_count} on the topic's channel.</li>
+ *   <li>{@link ReactsToChanges} (which includes {@link OwnsTables}): table {@code public.notes}
+ *       (migration {@code db/plugins/notes/V1__notes.sql}), published, and a hook that counts notes per topic and
+ *       broadcasts {@code note_count} on the topic's channel;</li>
+ *   <li>{@link UsesJpa}: the {@link Note} entity over that table;</li>
+ *   <li>{@link DeclaresChannels}: channel {@code notes:{topic}}, changes of {@code public.notes} filtered to that topic
+ *       by default, presence on, client broadcasts off;</li>
+ *   <li>{@link DeclaresPolicies}: a subscriber sees only notes whose {@code owner} is its {@code sub}; private
+ *       {@code notes:*} channels are open to signed-in users;</li>
+ *   <li>{@link ServesRest}: {@code /plugins/notes}, create and list one's notes, per-topic counts, viewers, whoami
+ *       ({@link NotesApi}, one per request with the verified caller);</li>
+ *   <li>{@link ServesSockets}: {@code /plugins/notes/echo} echoes text with the caller's identity;</li>
+ *   <li>{@link ReportsState}: notes created through REST and {@code note_count} broadcasts since start.</li>
  * </ul>
  */
-public final class NotesPlugin implements PluginFactory {
+public final class NotesPlugin implements ReactsToChanges, UsesJpa, DeclaresChannels, DeclaresPolicies, ServesRest, ServesSockets, ReportsState {
     static final String TABLE = "notes";
 
-    private PluginConfig config;
-    private PluginContext context;
+    // In memory, so zero again after a restart. The hook bumps counts and countBroadcasts and is called at least once
+    // per change: a redelivered insert counts twice (fine for an example, not for billing).
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    private final LongAdder notesCreated = new LongAdder();
+    private final LongAdder countBroadcasts = new LongAdder();
+    private PluginConfig config;
+    private Supplier<EntityManagerFactory> entityManagerFactory;
+    // Set once in start(), before Herald lets any request, hook or socket reach the plugin.
+    private volatile PluginContext context;
+    private volatile NotesApi.Shared shared;
 
     @Override
     public String id() {
@@ -76,8 +100,15 @@ public final class NotesPlugin implements PluginFactory {
     }
 
     @Override
-    public void postInit(PluginContext context) {
+    public void entityManagerFactory(Supplier<EntityManagerFactory> factory) {
+        // Keep the supplier, not the factory: get() builds it (about a second), so the first request pays, not the boot.
+        this.entityManagerFactory = factory;
+    }
+
+    @Override
+    public void start(PluginContext context) {
         this.context = context;
+        this.shared = new NotesApi.Shared(entityManagerFactory, context, (int) config.integer("max-body-length"), counts, notesCreated);
     }
 
     @Override
@@ -126,17 +157,27 @@ public final class NotesPlugin implements PluginFactory {
                 String topic = String.valueOf(change.record().get("topic"));
                 long n = counts.computeIfAbsent(topic, t -> new AtomicLong()).incrementAndGet();
                 context.broadcast("notes:" + topic, false, "note_count", Map.of("topic", topic, "count", n));
+                countBroadcasts.increment();
             }
         });
     }
 
     @Override
-    public Object restResource() {
-        return new NotesApi(context, (int) config.integer("max-body-length"), counts);
+    public Object restResource(Principal caller) {
+        return new NotesApi(shared, caller);
     }
 
     @Override
     public List<SocketEndpoint> sockets() {
         return List.of(new SocketEndpoint("echo", () -> new EchoEndpoint(config.string("greeting")), List.of("notes.v1"), 64 * 1024));
+    }
+
+    @Override
+    public PluginState state() {
+        // Only counters kept in memory: the console asks often, and state() must not query the database.
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("notes created", notesCreated.sum());
+        figures.put("note_count broadcasts", countBroadcasts.sum());
+        return new PluginState(PluginState.Health.OK, "counts since start", figures);
     }
 }
