@@ -293,13 +293,14 @@ public final class PluginHost {
     }
 
     private void collect(Loaded l) {
-        List<String> contributed = new ArrayList<>();
+        int policyCount = 0, channelCount = 0, hookCount = 0;
+        String rest = "", websocket = "";
         if (l.plugin instanceof DeclaresPolicies policies) {
             List<ChannelPolicy> channel = policies.channelPolicies();
             List<RowPolicy> row = policies.rowPolicies();
             channelPolicies.addAll(channel);
             rowPolicies.addAll(row);
-            contributed.add((channel.size() + row.size()) + " polic(ies)");
+            policyCount = channel.size() + row.size();
         }
         if (l.plugin instanceof DeclaresChannels declares) {
             List<ChannelSpec> specs = declares.channels();
@@ -316,7 +317,7 @@ public final class PluginHost {
                 }
                 channels.add(new PluginChannels.Declared(l.id(), pattern, spec));
             }
-            contributed.add(specs.size() + " channel(s)");
+            channelCount = specs.size();
         }
         if (l.plugin instanceof ReactsToChanges reacts) {
             List<TableHook> list = reacts.hooks();
@@ -328,21 +329,22 @@ public final class PluginHost {
                 hooks.computeIfAbsent(table, k -> new ArrayList<>()).add(h);
                 hookOwners.put(table, l.id());
             }
-            contributed.add(list.size() + " hook(s)");
+            hookCount = list.size();
         }
         if (l.plugin instanceof ServesRest rest) {
             restApis.put(l.id(), rest);
-            contributed.add("REST /plugins/" + l.id());
+            rest = ", REST /plugins/" + l.id();
         }
         if (l.plugin instanceof ServesSockets serves) {
             Set<String> paths = new HashSet<>();
-            for (SocketEndpoint s : serves.sockets()) {
+            List<SocketEndpoint> endpoints = serves.sockets();
+            for (SocketEndpoint s : endpoints) {
                 if (!paths.add(s.path())) throw new ConfigException("Plugin '" + l.id() + "' declares the socket path '" + s.path() + "' twice");
                 sockets.add(new Socket(l.id(), s));
             }
-            contributed.add("WebSocket " + paths.stream().sorted().map(path -> "/plugins/" + l.id() + "/" + path).toList());
+            if (!paths.isEmpty()) websocket = ", WebSocket " + endpoints.stream().map(e -> "/plugins/" + l.id() + "/" + e.path()).toList();
         }
-        LOG.info("plugin {} started{}", l.id(), contributed.isEmpty() ? "" : ": " + String.join(", ", contributed));
+        LOG.info("plugin {} started: {} channel(s), {} polic(ies), {} hook(s){}{}", l.id(), channelCount, policyCount, hookCount, rest, websocket);
     }
 
     public void metrics(HeraldMetrics metrics) {
