@@ -331,8 +331,8 @@ public final class PluginHost {
             }
             hookCount = list.size();
         }
-        if (l.plugin instanceof ServesRest rest) {
-            restApis.put(l.id(), rest);
+        if (l.plugin instanceof ServesRest api) {
+            restApis.put(l.id(), api);
             rest = ", REST /plugins/" + l.id();
         }
         if (l.plugin instanceof ServesSockets serves) {
