@@ -142,6 +142,10 @@ test('change capture and plugin views render; logging out returns to the login f
   await b.screenshot(page, 'cdc')
   await page.click('nav a[data-view=plugins]')
   await page.waitForSelector('#plugins-table >> text=notes')
+  // The state column shows what the plugin reports: its health and its live figures.
+  const state = await page.textContent('#plugins-table tbody tr:has-text("notes") td.plugin-state')
+  assert.match(state, /\bok\b/, state)
+  assert.match(state, /notes created: \d+/, state)
   await b.screenshot(page, 'plugins')
   await page.click('#logout')
   await page.waitForSelector('#login-form', { state: 'visible' })

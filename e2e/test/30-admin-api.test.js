@@ -34,6 +34,8 @@ async function setup(server) {
 const ctx = h.useServer(test, async () => {
   pluginDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-admin-plugins-'))
   fs.copyFileSync(PLUGIN_JAR, path.join(pluginDir, path.basename(PLUGIN_JAR)))
+  // Two plugins that report their state: voice without an API key, analytics with internal tables only.
+  for (const id of ['voice', 'analytics']) fs.copyFileSync(pluginJar(id), path.join(pluginDir, path.basename(pluginJar(id))))
   // Throttling of failed credentials is off here (this file sends dozens on purpose); 31-admin-throttle tests it.
   return { HERALD_CDC_ENABLED: 'true', HERALD_ADMIN_PASSWORD: PASSWORD, HERALD_PLUGINS_DIR: pluginDir, HERALD_ADMIN_LOGIN_THROTTLE_STEP_MS: '0' }
 }, {
@@ -263,6 +265,24 @@ test('plugins are listed with version, tables, channels and state', async () => 
   assert.match(notes.version, /^0\.1\.0/)
   assert.deepEqual(notes.tables, ['public.notes'])
   assert.deepEqual(notes.channels, ['notes:{topic}'])
+  assert.equal(notes.state.health, 'ok')
+  assert.ok(Object.keys(notes.state.figures).length > 0, JSON.stringify(notes.state))
+})
+
+test('each plugin reports its own state: voice without an API key is not configured, analytics shows its internal tables', async () => {
+  const r = await admin('GET', 'plugins')
+  assert.equal(r.status, 200)
+  const voice = r.json.plugins.find((p) => p.id === 'voice')
+  assert.ok(voice, r.text)
+  assert.equal(voice.state.health, 'not_configured', JSON.stringify(voice.state))
+  assert.match(voice.state.summary, /HERALD_PLUGINS_VOICE_API_KEY/)
+  assert.equal(voice.settings['api-key'], null, 'no key is configured, and none is shown')
+  const analytics = r.json.plugins.find((p) => p.id === 'analytics')
+  assert.ok(analytics, r.text)
+  assert.deepEqual(analytics.tables, [])
+  assert.deepEqual([...analytics.internal_tables].sort(), ['public.analytics_events', 'public.analytics_rollups'])
+  assert.equal(analytics.state.health, 'ok', JSON.stringify(analytics.state))
+  assert.equal(typeof analytics.state.figures.events_total, 'number')
 })
 
 test('overview sums the engine', async () => {

@@ -367,7 +367,7 @@ function pluginState(p) {
   if (!p.enabled) return [badge('muted'), ' disabled']
   if (!p.state) return [badge('ok'), ' started']
   const [status, label] = PLUGIN_HEALTH[p.state.health] || ['failing', p.state.health]
-  const figures = Object.entries(p.state.figures || {}).map(([k, v]) => `${k}: ${v}`).join(' · ')
+  const figures = Object.entries(p.state.figures || {}).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(' · ')
   return [badge(status), ` ${label}`, p.state.summary ? h('div', { class: 'hint' }, p.state.summary) : null,
     figures ? h('div', { class: 'hint plugin-figures' }, figures) : null]
 }

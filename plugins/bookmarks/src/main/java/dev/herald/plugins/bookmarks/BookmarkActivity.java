@@ -33,9 +33,9 @@ final class BookmarkActivity {
     /** The plugin's state now: always OK (it has nothing to configure), with the counters. */
     PluginState state() {
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("REST requests", requests.sum());
-        figures.put("bookmarks added", added.sum());
-        figures.put("bookmarks removed", removed.sum());
+        figures.put("rest_requests", requests.sum());
+        figures.put("bookmarks_added", added.sum());
+        figures.put("bookmarks_removed", removed.sum());
         return new PluginState(PluginState.Health.OK, "serving /plugins/bookmarks; counts since start", figures);
     }
 }

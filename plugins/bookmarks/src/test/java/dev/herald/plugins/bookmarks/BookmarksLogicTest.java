@@ -127,13 +127,13 @@ class BookmarksLogicTest {
     void stateCountsRequestsAndIsAlwaysOk() {
         BookmarksPlugin plugin = new BookmarksPlugin();
         assertEquals(PluginState.Health.OK, plugin.state().health());
-        assertEquals(0L, plugin.state().figures().get("REST requests"));
+        assertEquals(0L, plugin.state().figures().get("rest_requests"));
         plugin.restResource(new Principal("authenticated", "user-a", Map.of("sub", "user-a")));
         plugin.restResource(new Principal("authenticated", "user-b", Map.of("sub", "user-b")));
         PluginState state = plugin.state();
-        assertEquals(List.of("REST requests", "bookmarks added", "bookmarks removed"), List.copyOf(state.figures().keySet()));
-        assertEquals(2L, state.figures().get("REST requests"));
-        assertEquals(0L, state.figures().get("bookmarks added"));
+        assertEquals(List.of("rest_requests", "bookmarks_added", "bookmarks_removed"), List.copyOf(state.figures().keySet()));
+        assertEquals(2L, state.figures().get("rest_requests"));
+        assertEquals(0L, state.figures().get("bookmarks_added"));
     }
 
     @Test
@@ -143,8 +143,8 @@ class BookmarksLogicTest {
         activity.removed(1);
         activity.removed(0);
         activity.removed(1);
-        assertEquals(1L, activity.state().figures().get("bookmarks added"));
-        assertEquals(2L, activity.state().figures().get("bookmarks removed"));
+        assertEquals(1L, activity.state().figures().get("bookmarks_added"));
+        assertEquals(2L, activity.state().figures().get("bookmarks_removed"));
     }
 
     private interface Call {

@@ -42,11 +42,11 @@ final class CampaignActivity {
     /** The plugin's state now: always OK (the approver role is checked at boot), with the counters. */
     PluginState state(String approverRole) {
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("REST requests", requests.sum());
-        figures.put("campaigns created", created.sum());
-        figures.put("status changes", statusChanges.sum());
-        figures.put("approvals and rejections", decisions.sum());
-        figures.put("metric updates", metricUpdates.sum());
+        figures.put("rest_requests", requests.sum());
+        figures.put("campaigns_created", created.sum());
+        figures.put("status_changes", statusChanges.sum());
+        figures.put("decisions", decisions.sum());
+        figures.put("metric_updates", metricUpdates.sum());
         return new PluginState(PluginState.Health.OK, "approvers hold the app_metadata role '" + approverRole + "'; counts since start", figures);
     }
 }

@@ -97,9 +97,9 @@ class CampaignsPluginTest {
         PluginState state = plugin.state();
         assertEquals(PluginState.Health.OK, state.health());
         assertTrue(state.summary().contains("'boss'"), state.summary());
-        assertEquals(List.of("REST requests", "campaigns created", "status changes", "approvals and rejections", "metric updates"),
+        assertEquals(List.of("rest_requests", "campaigns_created", "status_changes", "decisions", "metric_updates"),
                 List.copyOf(state.figures().keySet()));
-        assertEquals(2L, state.figures().get("REST requests"));
+        assertEquals(2L, state.figures().get("rest_requests"));
         assertEquals(0, factoryCalls.get(), "state() and restResource() never build the factory");
     }
 
@@ -111,9 +111,9 @@ class CampaignsPluginTest {
         activity.statusChanged(true);
         activity.metricsRecorded();
         Map<String, Object> f = activity.state("r").figures();
-        assertEquals(1L, f.get("campaigns created"));
-        assertEquals(2L, f.get("status changes"));
-        assertEquals(1L, f.get("approvals and rejections"));
-        assertEquals(1L, f.get("metric updates"));
+        assertEquals(1L, f.get("campaigns_created"));
+        assertEquals(2L, f.get("status_changes"));
+        assertEquals(1L, f.get("decisions"));
+        assertEquals(1L, f.get("metric_updates"));
     }
 }

@@ -42,11 +42,11 @@ final class ChallengeActivity {
     /** The plugin's state now: always OK (it has nothing to configure), with the counters. */
     PluginState state() {
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("REST requests", requests.sum());
-        figures.put("challenges created", created.sum());
+        figures.put("rest_requests", requests.sum());
+        figures.put("challenges_created", created.sum());
         figures.put("submissions", submissions.sum());
         figures.put("reviews", reviews.sum());
-        figures.put("notifications sent", notifications.sum());
+        figures.put("notifications_sent", notifications.sum());
         return new PluginState(PluginState.Health.OK, "serving /plugins/challenges; counts since start", figures);
     }
 }

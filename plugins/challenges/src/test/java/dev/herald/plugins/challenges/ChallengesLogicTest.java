@@ -135,9 +135,9 @@ class ChallengesLogicTest {
         plugin.restResource(new Principal("authenticated", "user-a", Map.of("sub", "user-a")));
         PluginState state = plugin.state();
         assertEquals(PluginState.Health.OK, state.health());
-        assertEquals(List.of("REST requests", "challenges created", "submissions", "reviews", "notifications sent"),
+        assertEquals(List.of("rest_requests", "challenges_created", "submissions", "reviews", "notifications_sent"),
                 List.copyOf(state.figures().keySet()));
-        assertEquals(1L, state.figures().get("REST requests"));
+        assertEquals(1L, state.figures().get("rest_requests"));
 
         ChallengeActivity activity = new ChallengeActivity();
         activity.created();
@@ -145,10 +145,10 @@ class ChallengesLogicTest {
         activity.submitted(0); // a creator submitting to their own challenge notifies nobody
         activity.reviewed(1);
         Map<String, Object> f = activity.state().figures();
-        assertEquals(1L, f.get("challenges created"));
+        assertEquals(1L, f.get("challenges_created"));
         assertEquals(2L, f.get("submissions"));
         assertEquals(1L, f.get("reviews"));
-        assertEquals(2L, f.get("notifications sent"));
+        assertEquals(2L, f.get("notifications_sent"));
     }
 
     private interface Call {

@@ -52,12 +52,12 @@ final class EventActivity {
     /** The plugin's state now: always OK (it has nothing to configure), with the counters. */
     PluginState state() {
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("REST requests", requests.sum());
-        figures.put("events created", created.sum());
+        figures.put("rest_requests", requests.sum());
+        figures.put("events_created", created.sum());
         figures.put("joins", joins.sum());
-        figures.put("joins refused (full)", refusedFull.sum());
+        figures.put("joins_refused_full", refusedFull.sum());
         figures.put("leaves", leaves.sum());
-        figures.put("count broadcasts", countsPublished.sum());
+        figures.put("count_broadcasts", countsPublished.sum());
         return new PluginState(PluginState.Health.OK, "serving /plugins/events; counts since start", figures);
     }
 }

@@ -141,10 +141,10 @@ class EventsLogicTest {
         assertEquals(2, context.broadcasts.size(), "public and private channel");
         PluginState state = plugin.state();
         assertEquals(PluginState.Health.OK, state.health());
-        assertEquals(List.of("REST requests", "events created", "joins", "joins refused (full)", "leaves", "count broadcasts"),
+        assertEquals(List.of("rest_requests", "events_created", "joins", "joins_refused_full", "leaves", "count_broadcasts"),
                 List.copyOf(state.figures().keySet()));
-        assertEquals(1L, state.figures().get("REST requests"));
-        assertEquals(1L, state.figures().get("count broadcasts"));
+        assertEquals(1L, state.figures().get("rest_requests"));
+        assertEquals(1L, state.figures().get("count_broadcasts"));
         assertEquals(0L, state.figures().get("joins"));
     }
 
@@ -157,9 +157,9 @@ class EventsLogicTest {
         activity.refusedFull();
         activity.left();
         Map<String, Object> f = activity.state().figures();
-        assertEquals(1L, f.get("events created"));
+        assertEquals(1L, f.get("events_created"));
         assertEquals(2L, f.get("joins"));
-        assertEquals(1L, f.get("joins refused (full)"));
+        assertEquals(1L, f.get("joins_refused_full"));
         assertEquals(1L, f.get("leaves"));
     }
 

@@ -176,8 +176,8 @@ public final class NotesPlugin implements ReactsToChanges, UsesJpa, DeclaresChan
     public PluginState state() {
         // Only counters kept in memory: the console asks often, and state() must not query the database.
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("notes created", notesCreated.sum());
-        figures.put("note_count broadcasts", countBroadcasts.sum());
+        figures.put("notes_created", notesCreated.sum());
+        figures.put("note_count_broadcasts", countBroadcasts.sum());
         return new PluginState(PluginState.Health.OK, "counts since start", figures);
     }
 }

@@ -55,7 +55,7 @@ class NotesPluginTest {
         assertRefused(400, "InvalidInput", "topic must be at most 200 characters without ':'", () -> api(USER_A).create(new NotesApi.NewNote("a:b", "b")));
         assertRefused(400, "InvalidInput", "body is longer than 10 characters", () -> api(USER_A).create(new NotesApi.NewNote("t", "x".repeat(11))));
         assertThrows(IllegalStateException.class, () -> api(USER_A).create(new NotesApi.NewNote("t", "hello")), "valid input reaches the database");
-        assertEquals(0L, plugin.state().figures().get("notes created"), "a note that was not stored is not counted");
+        assertEquals(0L, plugin.state().figures().get("notes_created"), "a note that was not stored is not counted");
     }
 
     @Test
@@ -73,8 +73,8 @@ class NotesPluginTest {
 
         PluginState state = plugin.state();
         assertEquals(PluginState.Health.OK, state.health());
-        assertEquals(List.of("notes created", "note_count broadcasts"), List.copyOf(state.figures().keySet()));
-        assertEquals(3L, state.figures().get("note_count broadcasts"));
+        assertEquals(List.of("notes_created", "note_count_broadcasts"), List.copyOf(state.figures().keySet()));
+        assertEquals(3L, state.figures().get("note_count_broadcasts"));
     }
 
     private NotesApi api(Principal caller) {
