@@ -70,10 +70,12 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 say "installing Node packages (npm ci)"
 (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
-JAR="$ROOT/dist/standalone/target/herald.jar"
+# HERALD_JAR measures another build (e.g. an older commit's jar) with the herald server and skips the build.
+JAR="${HERALD_JAR:-$ROOT/dist/standalone/target/herald.jar}"
 case " $SERVERS " in *" herald "*|*" herald-shipped "*)
   why=""
-  if [ "${BUILD:-0}" = 1 ]; then why="BUILD=1"
+  if [ -n "${HERALD_JAR:-}" ]; then [ -f "$JAR" ] || { echo "HERALD_JAR=$JAR does not exist" >&2; exit 1; }
+  elif [ "${BUILD:-0}" = 1 ]; then why="BUILD=1"
   elif [ ! -f "$JAR" ]; then why="no jar yet"
   else
     # sources newer than the jar: measure what is checked out, not an older build
@@ -266,7 +268,8 @@ start_ws() {
 # ---- run ---------------------------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
 ver() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
-VERSIONS="Herald $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo '+local changes')"
+if [ -n "${HERALD_JAR:-}" ]; then VERSIONS="Herald jar $(basename "$HERALD_JAR")"
+else VERSIONS="Herald $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo '+local changes')"; fi
 VERSIONS="$VERSIONS ($(ver java -version)); $(ver nats-server --version); $(ver "$NGINX" -v | sed 's#nginx version: ##') with nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
 VERSIONS="$VERSIONS; socket.io $(node -p "require('$HERE/node_modules/socket.io/package.json').version"); ws $(node -p "require('$HERE/node_modules/ws/package.json').version"); Node $(node --version)"
 PINNING="Each server runs alone, pinned to CPU $SERVER_CPU (taskset -c $SERVER_CPU); Herald with java $HERALD_JVM_OPTS (HERALD_CDC_ENABLED=false, default outbound queue); herald-shipped is the archive's bin/herald run with its defaults (no JVM flags, embedded PostgreSQL on the same CPU, change capture on). The load generator (coordinator, $((${SUB_PROCS:-2})) subscriber processes and 1 publisher process; ${B_PROCS:-2} connection processes in case B, source addresses 127.0.0.2-127.0.0.11) is pinned to CPU $GEN_CPU (taskset -c $GEN_CPU). Both CPUs of this machine are otherwise shared with whatever else runs on it (see the busy columns)."
