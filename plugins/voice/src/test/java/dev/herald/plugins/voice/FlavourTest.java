@@ -7,15 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 class FlavourTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final Map<String, VoiceSettings> STARTED = new ConcurrentHashMap<>();
+
+    /** The settings of a plugin started with them (once per flavour: each start migrates a fresh database). */
     private static VoiceSettings settings(String flavour) {
-        return VoiceSettings.from(new MapConfig(Map.of(
-                "flavour", flavour, "voice", "verse", "instructions", "Be brief.", "transcription-model", "whisper-1",
-                "vad-threshold", "0.65", "vad-prefix-padding-ms", "250", "vad-silence-duration-ms", "420")));
+        return STARTED.computeIfAbsent(flavour, f -> StartedVoice.settings(
+                "flavour", f, "voice", "verse", "instructions", "Be brief.", "transcription-model", "whisper-1",
+                "vad-threshold", "0.65", "vad-prefix-padding-ms", "250", "vad-silence-duration-ms", "420"));
     }
 
     private static JsonNode json(String text) throws Exception {

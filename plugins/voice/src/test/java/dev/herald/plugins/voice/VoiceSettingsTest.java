@@ -3,27 +3,23 @@ package dev.herald.plugins.voice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The voice settings as the plugin reads them when Herald starts it (through the plugin test kit). */
 class VoiceSettingsTest {
 
     private static VoiceSettings from(String... pairs) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) m.put(pairs[i], pairs[i + 1]);
-        return VoiceSettings.from(new MapConfig(m));
+        return StartedVoice.settings(pairs);
     }
 
     private static String refusal(String... pairs) {
-        return assertThrows(IllegalArgumentException.class, () -> from(pairs)).getMessage();
+        return StartedVoice.refusal(pairs);
     }
 
     @Test
@@ -63,8 +59,14 @@ class VoiceSettingsTest {
         assertTrue(refusal("max-sessions-per-user", "0").contains("MAX_SESSIONS_PER_USER"));
         assertTrue(refusal("max-session-seconds", "0").contains("MAX_SESSION_SECONDS"));
         assertTrue(refusal("client-secret-seconds", "5").contains("CLIENT_SECRET_SECONDS"));
-        assertTrue(refusal("voice", "  ").contains("HERALD_PLUGINS_VOICE_VOICE"));
         assertTrue(refusal("upstream-url", "https://api.example/?x=1").contains("UPSTREAM_URL"));
+    }
+
+    @Test
+    void aBlankValueIsTheDefault() {
+        // Herald's boot treats a blank setting as unset, so a blank voice or model never reaches the plugin's own check.
+        assertEquals("alloy", from("voice", "  ").voice());
+        assertEquals("gpt-realtime", from("model", " ").model());
     }
 
     @Test

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.herald.api.plugin.PluginContext;
 import dev.herald.api.plugin.PluginState;
-import java.lang.reflect.Proxy;
-import java.util.Map;
+import dev.herald.testing.PluginHarness;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -16,67 +14,46 @@ import org.junit.jupiter.api.Test;
 /** What the voice plugin tells the admin console. */
 class VoiceStateTest {
 
-    /** A context without services or a database: state() must not need either. */
-    private static PluginContext context() {
-        return (PluginContext) Proxy.newProxyInstance(VoiceStateTest.class.getClassLoader(), new Class<?>[] {PluginContext.class},
-                (proxy, method, args) -> null);
-    }
-
-    private static VoicePlugin started(Map<String, String> values) {
-        VoicePlugin plugin = new VoicePlugin();
-        plugin.init(new MapConfig(values));
-        plugin.start(context());
-        return plugin;
-    }
-
     @Test
     void withoutAKeyItIsNotConfiguredAndNamesTheSetting() {
-        VoicePlugin plugin = started(Map.of());
-        try {
-            PluginState s = plugin.state();
+        try (PluginHarness h = StartedVoice.with(new VoicePlugin()).start()) {
+            PluginState s = h.state();
             assertEquals(PluginState.Health.NOT_CONFIGURED, s.health());
             assertTrue(s.summary().contains("HERALD_PLUGINS_VOICE_API_KEY (herald.plugins.voice.api-key)"), s.summary());
             assertTrue(s.summary().contains("HERALD_PLUGINS_VOICE_API_KEY_FILE"), s.summary());
             assertEquals(0, s.figures().get("open_relays"));
-        } finally {
-            plugin.close();
         }
     }
 
     @Test
     void withAKeyItIsOkAndNeverShowsTheKeyOrTheUrlsCredentials() {
-        VoicePlugin plugin = started(Map.of("api-key", "sk-very-secret", "upstream-url", "https://user:pw@proxy.example:8443/openai"));
-        try {
-            PluginState s = plugin.state();
+        try (PluginHarness h = StartedVoice.with(new VoicePlugin(), "api-key", "sk-very-secret", "upstream-url", "https://user:pw@proxy.example:8443/openai").start()) {
+            PluginState s = h.state();
             assertEquals(PluginState.Health.OK, s.health());
             assertEquals("relaying to https://proxy.example:8443 (ga, gpt-realtime)", s.summary());
             assertFalse(s.toString().contains("sk-very-secret"));
             assertEquals(0L, s.figures().get("secrets_minted"));
             assertEquals(0L, s.figures().get("upstream_failures"));
-        } finally {
-            plugin.close();
         }
     }
 
     @Test
     void failingUpstreamCallsMakeItDegradedUntilOneSucceeds() {
-        VoicePlugin plugin = started(Map.of("api-key", "sk-test"));
-        try {
+        VoicePlugin plugin = new VoicePlugin();
+        try (PluginHarness h = StartedVoice.with(plugin, "api-key", "sk-test").start()) {
             UpstreamHealth upstream = plugin.service().upstream();
             upstream.failed("minting a client secret: the voice service refused the request (HTTP 401)");
             upstream.failed("minting a client secret: the voice service refused the request (HTTP 401)");
-            assertEquals(PluginState.Health.OK, plugin.state().health(), "two failures are not yet a streak");
+            assertEquals(PluginState.Health.OK, h.state().health(), "two failures are not yet a streak");
             upstream.failed("relay connection: HTTP 401");
-            PluginState s = plugin.state();
+            PluginState s = h.state();
             assertEquals(PluginState.Health.DEGRADED, s.health());
             assertTrue(s.summary().startsWith("upstream failing: 3 calls in a row"), s.summary());
             assertTrue(s.summary().endsWith("relay connection: HTTP 401"), s.summary());
             assertEquals(3L, s.figures().get("upstream_failures"));
             upstream.succeeded();
-            assertEquals(PluginState.Health.OK, plugin.state().health());
-            assertEquals(3L, plugin.state().figures().get("upstream_failures"), "the total stays");
-        } finally {
-            plugin.close();
+            assertEquals(PluginState.Health.OK, h.state().health());
+            assertEquals(3L, h.state().figures().get("upstream_failures"), "the total stays");
         }
     }
 
