@@ -211,7 +211,21 @@ public final class PluginHarness implements AutoCloseable {
 
     /** What the plugin reports to the admin console now, or null when it does not implement ReportsState. */
     public PluginState state() {
-        return host.plugins().stream().filter(i -> i.id().equals(plugin.id())).findFirst().orElseThrow().state();
+        return state(plugin.id());
+    }
+
+    /** What plugin {@code pluginId} (the one under test or one started {@linkplain Builder#with with} it) reports now. */
+    public PluginState state(String pluginId) {
+        return host.plugins().stream().filter(i -> i.id().equals(pluginId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no plugin '" + pluginId + "' in this harness")).state();
+    }
+
+    /**
+     * Closes the plugins as Herald's stop does (reverse order, bounded) but keeps the database open, so a test can
+     * check what a plugin writes when it closes (e.g. flushed buffers). {@link #close()} then closes the database.
+     */
+    public void stopPlugins() {
+        host.close(5_000);
     }
 
     /** Every broadcast the plugins published since start (or the last {@link #clearBroadcasts()}), in publish order. */

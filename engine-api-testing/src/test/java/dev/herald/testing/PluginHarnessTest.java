@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class PluginHarnessTest {
 
     /** A plugin using every ability the harness serves. */
-    static final class KitPlugin implements ServesRest, ReactsToChanges, ReportsState {
+    static class KitPlugin implements ServesRest, ReactsToChanges, ReportsState {
         final AtomicLong seen = new AtomicLong();
         PluginContext context;
         long maxTitle;
@@ -171,6 +171,29 @@ class PluginHarnessTest {
         }
         try (PluginHarness h = PluginHarness.of(bare).withDatabase().start()) {
             assertTrue(h.dataSource() != null);
+        }
+    }
+
+    @Test
+    void stopPluginsKeepsTheDatabaseForWhatAPluginWritesWhenItCloses() throws Exception {
+        KitPlugin kit = new KitPlugin() {
+            @Override
+            public void close() {
+                try {
+                    new Api(this, PluginHarness.user("closer")).add("bye");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        try (PluginHarness h = PluginHarness.of(kit).start()) {
+            assertEquals(PluginState.Health.OK, h.state("kit").health());
+            assertThrows(IllegalArgumentException.class, () -> h.state("other"));
+            h.stopPlugins();
+            try (Connection c = h.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery("SELECT owner FROM kit_items")) {
+                assertTrue(rs.next());
+                assertEquals("closer", rs.getString(1));
+            }
         }
     }
 
