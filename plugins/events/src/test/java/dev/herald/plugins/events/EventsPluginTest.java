@@ -112,6 +112,21 @@ class EventsPluginTest {
     }
 
     @Test
+    void aRealJoinsCommittedRowFedToTheHookBroadcastsTheNewCount() throws Exception {
+        try (PluginHarness h = PluginHarness.of(new EventsPlugin()).start()) {
+            String id = String.valueOf(idOf(h.rest(PluginHarness.user("alice"), EventsApi.class).create(Map.of("title", "Talk", "capacity", 3)).getEntity()));
+            Map<String, Object> before = h.rest(PluginHarness.user("alice"), EventsApi.class).get(id);
+            h.rest(PluginHarness.user("bob"), EventsApi.class).join(id);
+            Map<String, Object> after = h.rest(PluginHarness.user("bob"), EventsApi.class).get(id);
+            h.change(new RowChange("public", "events", RowChange.Type.UPDATE, after, before, Instant.now()));
+            List<RecordedBroadcast> sent = h.broadcasts();
+            assertEquals(2, sent.size());
+            assertEquals("event:" + id, sent.get(0).topic());
+            assertEquals("{\"event_id\":" + id + ",\"participant_count\":1,\"capacity\":3}", sent.get(0).json());
+        }
+    }
+
+    @Test
     void stateCountsRequestsCreationsJoinsRefusalsAndLeaves() throws Exception {
         try (PluginHarness h = PluginHarness.of(new EventsPlugin()).start()) {
             PluginState state = h.state();
