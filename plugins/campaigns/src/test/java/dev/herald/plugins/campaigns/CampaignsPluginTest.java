@@ -4,116 +4,149 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginState;
 import dev.herald.api.policy.Principal;
-import jakarta.persistence.EntityManagerFactory;
+import dev.herald.testing.PluginHarness;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** The per-request API's caller checks and the console state, without an engine or a database. */
+/** The campaigns plugin driven through the test kit: its setting, its JPA entity over the real table, the workflow, state. */
 class CampaignsPluginTest {
-    private static final Principal ANON = new Principal("anon", null, Map.of("role", "anon"));
-    private static final Principal SERVICE = new Principal("service_role", null, Map.of("role", "service_role"));
+    private static final Principal ALICE = PluginHarness.user("alice");
+    private static final Principal BOB = PluginHarness.user("bob");
+    private static final Principal APPROVER = new Principal("authenticated", "carol",
+            Map.of("role", "authenticated", "sub", "carol", "app_metadata", Map.of("role", "boss")));
 
-    private final AtomicInteger factoryCalls = new AtomicInteger();
-    // Building the factory is what touches the database; a refusal must come before it.
-    private final Supplier<EntityManagerFactory> noFactory = () -> {
-        factoryCalls.incrementAndGet();
-        throw new IllegalStateException("the entity manager factory must not be needed here");
-    };
-
-    private static void assertForbidden(String message, Runnable r) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, r::run);
-        assertEquals(403, e.getResponse().getStatus());
-        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) e.getResponse().getEntity();
-        assertEquals("Forbidden", entity.get("error"));
-        assertTrue(String.valueOf(entity.get("message")).contains(message), () -> "message was " + entity);
+    private static PluginHarness start() {
+        return PluginHarness.of(new CampaignsPlugin()).setting("approver-role", " boss ").start();
     }
 
-    private static CampaignsPlugin started(Supplier<EntityManagerFactory> factory) {
-        CampaignsPlugin plugin = new CampaignsPlugin();
-        plugin.init(new PluginConfig() {
-            @Override
-            public String pluginId() {
-                return "campaigns";
-            }
-
-            @Override
-            public String string(String key) {
-                return "approver-role".equals(key) ? " boss " : null;
-            }
-
-            @Override
-            public long integer(String key) {
-                throw new IllegalArgumentException(key);
-            }
-
-            @Override
-            public double decimal(String key) {
-                throw new IllegalArgumentException(key);
-            }
-
-            @Override
-            public boolean bool(String key) {
-                throw new IllegalArgumentException(key);
-            }
-
-            @Override
-            public String describe(String key) {
-                return "herald.plugins.campaigns." + key;
-            }
-        });
-        plugin.entityManagerFactory(factory);
-        return plugin;
+    private static String create(PluginHarness h, String name) {
+        Response created = h.rest(ALICE, CampaignsApi.class).create(Map.of("name", name, "budget", 100));
+        assertEquals(201, created.getStatus());
+        return String.valueOf(((Map<?, ?>) created.getEntity()).get("id"));
     }
 
     @Test
-    void callersWithoutSubAreRefusedWithTheFormerTextsBeforeTheFactoryIsBuilt() {
-        CampaignsPlugin plugin = started(noFactory);
-        CampaignsApi anon = (CampaignsApi) plugin.restResource(ANON);
-        String created = "campaigns are created by a signed-in user (the token has no sub)";
-        assertForbidden(created, () -> anon.create(Map.of("name", "n")));
-        assertForbidden(created, anon::mine);
-        String signedIn = "this needs a signed-in user (the token has no sub)";
-        assertForbidden(signedIn, () -> anon.update("1", Map.of("name", "n")));
-        assertForbidden(signedIn, () -> anon.delete("1"));
-        // The service role has no sub either: it may not create, but acts as every campaign's owner elsewhere.
-        CampaignsApi service = (CampaignsApi) plugin.restResource(SERVICE);
-        assertForbidden(created, () -> service.create(Map.of("name", "n")));
-        assertThrows(IllegalStateException.class, () -> service.delete("1"));
-        assertEquals(1, factoryCalls.get(), "only the service role's delete got as far as the database");
+    void aCampaignIsStoredOverJpaReadBackAndChangedOnlyByItsCreator() throws Exception {
+        try (PluginHarness h = start()) {
+            String id = create(h, "Spring");
+            CampaignsApi alice = h.rest(ALICE, CampaignsApi.class);
+            assertEquals("Spring", alice.get(id).get("name"));
+            assertEquals("draft", alice.get(id).get("status"));
+            assertEquals(1, alice.mine().size());
+            assertEquals("Spring sale", alice.update(id, Map.of("name", "Spring sale")).get("name"));
+
+            CampaignsApi bob = h.rest(BOB, CampaignsApi.class);
+            assertEquals(1, bob.list(null).size(), "signed-in users see every campaign");
+            assertEquals(List.of(), bob.mine());
+            assertRefused(403, "Forbidden", "campaign " + id + " belongs to another user", () -> bob.update(id, Map.of("name", "Mine")));
+            assertRefused(403, "Forbidden", "campaign " + id + " belongs to another user", () -> bob.delete(id));
+            assertEquals("Spring sale", text(h, "SELECT name FROM campaigns WHERE id = " + id));
+        }
     }
 
     @Test
-    void stateNamesTheApproverRoleAndCountsRequests() {
-        CampaignsPlugin plugin = started(noFactory);
-        plugin.restResource(ANON);
-        plugin.restResource(SERVICE);
-        PluginState state = plugin.state();
-        assertEquals(PluginState.Health.OK, state.health());
-        assertTrue(state.summary().contains("'boss'"), state.summary());
-        assertEquals(List.of("rest_requests", "campaigns_created", "status_changes", "decisions", "metric_updates"),
-                List.copyOf(state.figures().keySet()));
-        assertEquals(2L, state.figures().get("rest_requests"));
-        assertEquals(0, factoryCalls.get(), "state() and restResource() never build the factory");
+    void theApprovalWorkflowRunsOnTheRealTable() throws Exception {
+        try (PluginHarness h = start()) {
+            String id = create(h, "Spring");
+            CampaignsApi alice = h.rest(ALICE, CampaignsApi.class);
+            alice.transition(id, Map.of("status", "pending_approval"));
+            assertRefused(403, "Forbidden", "only an approver (app_metadata role 'boss') may move a campaign to approved",
+                    () -> h.rest(BOB, CampaignsApi.class).transition(id, Map.of("status", "approved")));
+            assertRefused(403, "Forbidden", "only an approver (app_metadata role 'boss') may move a campaign to approved",
+                    () -> alice.transition(id, Map.of("status", "approved")));
+            Map<String, Object> approved = h.rest(APPROVER, CampaignsApi.class).transition(id, Map.of("status", "approved", "reason", "fine"));
+            assertEquals("approved", approved.get("status"));
+            assertEquals("carol", text(h, "SELECT decided_by FROM campaigns WHERE id = " + id));
+
+            assertRefused(409, "Conflict", "metrics are recorded only while a campaign is active, not approved",
+                    () -> alice.metrics(id, Map.of("clicks", 3)));
+            alice.transition(id, Map.of("status", "active"));
+            assertEquals(3L, ((Number) alice.metrics(id, Map.of("clicks", 3)).get("clicks")).longValue());
+            assertRefused(409, "Conflict", "a campaign can only be edited in draft or rejected, not active", () -> alice.update(id, Map.of("name", "x")));
+        }
     }
 
     @Test
-    void activityCountsDecisionsAmongStatusChanges() {
-        CampaignActivity activity = new CampaignActivity();
-        activity.created();
-        activity.statusChanged(false);
-        activity.statusChanged(true);
-        activity.metricsRecorded();
-        Map<String, Object> f = activity.state("r").figures();
-        assertEquals(1L, f.get("campaigns_created"));
-        assertEquals(2L, f.get("status_changes"));
-        assertEquals(1L, f.get("decisions"));
-        assertEquals(1L, f.get("metric_updates"));
+    void anInvalidCampaignIsRefusedWithA400AndNothingIsWritten() throws Exception {
+        try (PluginHarness h = start()) {
+            CampaignsApi alice = h.rest(ALICE, CampaignsApi.class);
+            assertRefused(400, "InvalidInput", "name is required", () -> alice.create(Map.of("budget", 5)));
+            assertRefused(400, "InvalidInput", "status must be one of " + CampaignStatus.wireValues(), () -> alice.list("running"));
+            assertEquals("0", text(h, "SELECT count(*) FROM campaigns"));
+        }
+    }
+
+    @Test
+    void callersWithoutSubAreRefusedWithTheFormerTexts() {
+        try (PluginHarness h = start()) {
+            CampaignsApi anon = h.rest(PluginHarness.anon(), CampaignsApi.class);
+            String created = "campaigns are created by a signed-in user (the token has no sub)";
+            assertRefused(403, "Forbidden", created, () -> anon.create(Map.of("name", "n")));
+            assertRefused(403, "Forbidden", created, anon::mine);
+            String signedIn = "this needs a signed-in user (the token has no sub)";
+            assertRefused(403, "Forbidden", signedIn, () -> anon.update("1", Map.of("name", "n")));
+            assertRefused(403, "Forbidden", signedIn, () -> anon.delete("1"));
+            // The service role has no sub either: it may not create, but acts as every campaign's owner elsewhere.
+            CampaignsApi service = h.rest(PluginHarness.serviceRole(), CampaignsApi.class);
+            assertRefused(403, "Forbidden", created, () -> service.create(Map.of("name", "n")));
+            assertRefused(404, "NotFound", "no campaign with id 1", () -> service.delete("1"));
+        }
+    }
+
+    @Test
+    void stateNamesTheApproverRoleAndCountsWhatWasDone() {
+        try (PluginHarness h = start()) {
+            PluginState state = h.state();
+            assertEquals(PluginState.Health.OK, state.health());
+            assertTrue(state.summary().contains("'boss'"), state.summary());
+            assertEquals(List.of("rest_requests", "campaigns_created", "status_changes", "decisions", "metric_updates"),
+                    List.copyOf(state.figures().keySet()));
+            String id = create(h, "Spring");
+            h.rest(ALICE, CampaignsApi.class).transition(id, Map.of("status", "pending_approval"));
+            h.rest(APPROVER, CampaignsApi.class).transition(id, Map.of("status", "rejected", "reason", "too vague"));
+            Map<String, Object> figures = h.state().figures();
+            assertEquals(3L, figures.get("rest_requests"));
+            assertEquals(1L, figures.get("campaigns_created"));
+            assertEquals(2L, figures.get("status_changes"));
+            assertEquals(1L, figures.get("decisions"));
+            assertEquals(0L, figures.get("metric_updates"));
+        }
+    }
+
+    @Test
+    void aBlankApproverRoleFallsBackToTheDefaultAndAnUnknownSettingRefusesTheStart() {
+        // Herald's settings treat a blank value as unset, so the plugin's own blank check is a last line only.
+        try (PluginHarness h = PluginHarness.of(new CampaignsPlugin()).setting("approver-role", " ").start()) {
+            assertTrue(h.state().summary().contains("'campaign_approver'"), h.state().summary());
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> PluginHarness.of(new CampaignsPlugin()).setting("approver", "boss").start());
+        assertTrue(e.getMessage().startsWith("Unknown configuration key HERALD_PLUGINS_CAMPAIGNS_APPROVER"), e.getMessage());
+    }
+
+    private static String text(PluginHarness h, String sql) throws SQLException {
+        try (Connection c = h.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            assertTrue(rs.next());
+            return rs.getString(1);
+        }
+    }
+
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static void assertRefused(int status, String error, String message, Call call) {
+        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
+        assertEquals(status, e.getResponse().getStatus());
+        assertEquals(Map.of("error", error, "message", message), e.getResponse().getEntity());
     }
 }
