@@ -24,7 +24,12 @@ import dev.herald.runtime.plugin.EnginePluginContext;
 import dev.herald.runtime.plugin.PluginHost;
 import dev.herald.runtime.policy.Principals;
 import dev.herald.runtime.protocol.Json;
+import jakarta.ws.rs.WebApplicationException;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -171,6 +176,52 @@ public final class PluginHarness implements AutoCloseable {
                 close(host, db);
                 throw e;
             }
+        }
+    }
+
+    /** A piece of test code that calls a REST resource method. */
+    @FunctionalInterface
+    public interface Call {
+        void call() throws Exception;
+    }
+
+    /**
+     * How a REST resource method refused a request: the status and body of the {@link WebApplicationException} it
+     * threw, as the JAX-RS runtime would send them (the body as the method built it, e.g. a map of {@code error} and
+     * {@code message}).
+     */
+    public record Refusal(int status, Object body) {
+        /** The refusal Herald's plugins send: {@code {"error": <code>, "message": <text>}}. */
+        public static Refusal of(int status, String error, String message) {
+            return new Refusal(status, Map.of("error", error, "message", message));
+        }
+    }
+
+    /**
+     * Runs {@code call}, which must be refused; {@link AssertionError} when it returns, or throws anything but a
+     * {@link WebApplicationException}.
+     */
+    public static Refusal refusal(Call call) {
+        try {
+            call.call();
+        } catch (WebApplicationException e) {
+            return new Refusal(e.getResponse().getStatus(), e.getResponse().getEntity());
+        } catch (Exception e) {
+            throw new AssertionError("expected a refusal (WebApplicationException), got " + e, e);
+        }
+        throw new AssertionError("expected a refusal (WebApplicationException), the call went through");
+    }
+
+    /** The single number {@code sql} selects from the plugin's database, e.g. {@code SELECT count(*) FROM notes WHERE owner = ?}. */
+    public long count(String sql, Object... parameters) {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) ps.setObject(i + 1, parameters[i]);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw new AssertionError("no row from " + sql);
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
         }
     }
 

@@ -14,6 +14,7 @@ import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
+import dev.herald.testing.PluginHarness;
 import jakarta.ws.rs.WebApplicationException;
 import java.util.HashMap;
 import java.util.List;
@@ -28,10 +29,10 @@ class BookmarksLogicTest {
         return m;
     }
 
-    private static void assertRefused(int status, String messagePart, Runnable r) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, r::run);
-        assertEquals(status, e.getResponse().getStatus());
-        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) e.getResponse().getEntity();
+    private static void assertRefused(int status, String messagePart, PluginHarness.Call call) {
+        PluginHarness.Refusal refusal = PluginHarness.refusal(call);
+        assertEquals(status, refusal.status());
+        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) refusal.body();
         assertTrue(String.valueOf(entity.get("message")).contains(messagePart), () -> "message was " + entity);
         assertEquals(status == 400 ? "InvalidInput" : status == 403 ? "Forbidden" : status == 404 ? "NotFound" : "Conflict", entity.get("error"));
     }
@@ -115,12 +116,12 @@ class BookmarksLogicTest {
         Principal anon = new Principal("anon", null, Map.of("role", "anon"));
         BookmarksApi api = (BookmarksApi) plugin.restResource(anon);
         String text = "bookmarks belong to a signed-in user (the token has no sub)";
-        assertRefused(403, text, () -> call(() -> api.add(body("item_type", "idea", "item_id", "1"))));
-        assertRefused(403, text, () -> call(() -> api.add(null)));
-        assertRefused(403, text, () -> call(() -> api.list(null)));
-        assertRefused(403, text, () -> call(() -> api.get("1")));
-        assertRefused(403, text, () -> call(() -> api.remove("1")));
-        assertRefused(403, text, () -> call(() -> api.removeItem("idea", "1")));
+        assertRefused(403, text, () -> api.add(body("item_type", "idea", "item_id", "1")));
+        assertRefused(403, text, () -> api.add(null));
+        assertRefused(403, text, () -> api.list(null));
+        assertRefused(403, text, () -> api.get("1"));
+        assertRefused(403, text, () -> api.remove("1"));
+        assertRefused(403, text, () -> api.removeItem("idea", "1"));
     }
 
     @Test
@@ -147,17 +148,4 @@ class BookmarksLogicTest {
         assertEquals(2L, activity.state().figures().get("bookmarks_removed"));
     }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
-
-    private static void call(Call c) {
-        try {
-            c.run();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

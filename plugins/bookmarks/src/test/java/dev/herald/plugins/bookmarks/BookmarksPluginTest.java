@@ -31,7 +31,7 @@ class BookmarksPluginTest {
             assertEquals(2, alice.list(null).size());
             assertEquals(List.of(added), alice.list("challenge"));
             assertEquals(added, alice.get(String.valueOf(added.get("id"))));
-            assertEquals(2L, rows(h, "SELECT count(*) FROM bookmarks WHERE user_id = 'alice'"));
+            assertEquals(2L, h.count("SELECT count(*) FROM bookmarks WHERE user_id = 'alice'"));
         }
     }
 
@@ -44,10 +44,10 @@ class BookmarksPluginTest {
             assertRefused(403, "Forbidden", "bookmark " + id + " belongs to another user", () -> bob.get(id));
             assertRefused(403, "Forbidden", "bookmark " + id + " belongs to another user", () -> bob.remove(id));
             assertEquals(204, bob.removeItem("event", "e1").getStatus(), "removing by item only touches the caller's own");
-            assertEquals(1L, rows(h, "SELECT count(*) FROM bookmarks"));
+            assertEquals(1L, h.count("SELECT count(*) FROM bookmarks"));
 
             assertEquals(204, h.rest(PluginHarness.user("alice"), BookmarksApi.class).remove(id).getStatus());
-            assertEquals(0L, rows(h, "SELECT count(*) FROM bookmarks"));
+            assertEquals(0L, h.count("SELECT count(*) FROM bookmarks"));
             assertRefused(404, "NotFound", "no bookmark with id " + id, () -> bob.remove(id));
         }
     }
@@ -69,7 +69,7 @@ class BookmarksPluginTest {
             BookmarksApi alice = h.rest(PluginHarness.user("alice"), BookmarksApi.class);
             assertRefused(400, "InvalidInput", "item_id must not contain whitespace or control characters",
                     () -> alice.add(Map.of("item_type", "idea", "item_id", "a b")));
-            assertEquals(0L, rows(h, "SELECT count(*) FROM bookmarks"));
+            assertEquals(0L, h.count("SELECT count(*) FROM bookmarks"));
         }
     }
 
@@ -96,20 +96,9 @@ class BookmarksPluginTest {
         assertTrue(e.getMessage().startsWith("Unknown configuration key HERALD_PLUGINS_BOOKMARKS_LIMIT"), e.getMessage());
     }
 
-    private static long rows(PluginHarness h, String sql) throws SQLException {
-        try (Connection c = h.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
 
-    private static void assertRefused(int status, String error, String message, Call call) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
-        assertEquals(status, e.getResponse().getStatus());
-        assertEquals(Map.of("error", error, "message", message), e.getResponse().getEntity());
+    private static void assertRefused(int status, String error, String message, PluginHarness.Call call) {
+        assertEquals(PluginHarness.Refusal.of(status, error, message), PluginHarness.refusal(call));
     }
 }

@@ -140,13 +140,8 @@ class CampaignsPluginTest {
         }
     }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
 
-    private static void assertRefused(int status, String error, String message, Call call) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
-        assertEquals(status, e.getResponse().getStatus());
-        assertEquals(Map.of("error", error, "message", message), e.getResponse().getEntity());
+    private static void assertRefused(int status, String error, String message, PluginHarness.Call call) {
+        assertEquals(PluginHarness.Refusal.of(status, error, message), PluginHarness.refusal(call));
     }
 }

@@ -13,6 +13,7 @@ import dev.herald.api.policy.ChannelAction;
 import dev.herald.api.policy.Decision;
 import dev.herald.api.policy.Principal;
 import dev.herald.api.policy.RowPolicy;
+import dev.herald.testing.PluginHarness;
 import jakarta.ws.rs.WebApplicationException;
 import java.util.HashMap;
 import java.util.List;
@@ -27,10 +28,10 @@ class ChallengesLogicTest {
         return m;
     }
 
-    private static void assertRefused(int status, String messagePart, Runnable r) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, r::run);
-        assertEquals(status, e.getResponse().getStatus());
-        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) e.getResponse().getEntity();
+    private static void assertRefused(int status, String messagePart, PluginHarness.Call call) {
+        PluginHarness.Refusal refusal = PluginHarness.refusal(call);
+        assertEquals(status, refusal.status());
+        @SuppressWarnings("unchecked") Map<String, Object> entity = (Map<String, Object>) refusal.body();
         assertTrue(String.valueOf(entity.get("message")).contains(messagePart), () -> "message was " + entity);
     }
 
@@ -119,14 +120,14 @@ class ChallengesLogicTest {
         // Not started: no data source, so any SQL would fail with a NullPointerException instead of the 403.
         ChallengesApi api = (ChallengesApi) new ChallengesPlugin().restResource(new Principal("anon", null, Map.of("role", "anon")));
         String text = "this needs a signed-in user (the token has no sub)";
-        assertRefused(403, text, () -> call(() -> api.create(body("title", "t"))));
-        assertRefused(403, text, () -> call(api::mine));
-        assertRefused(403, text, () -> call(() -> api.update("1", body("title", "t"))));
-        assertRefused(403, text, () -> call(() -> api.delete("1")));
-        assertRefused(403, text, () -> call(() -> api.submit("1", body("content", "c"))));
-        assertRefused(403, text, () -> call(() -> api.review("1", body("status", "accepted"))));
-        assertRefused(403, text, () -> call(() -> api.notifications(null)));
-        assertRefused(403, text, () -> call(() -> api.markRead("1")));
+        assertRefused(403, text, () -> api.create(body("title", "t")));
+        assertRefused(403, text, api::mine);
+        assertRefused(403, text, () -> api.update("1", body("title", "t")));
+        assertRefused(403, text, () -> api.delete("1"));
+        assertRefused(403, text, () -> api.submit("1", body("content", "c")));
+        assertRefused(403, text, () -> api.review("1", body("status", "accepted")));
+        assertRefused(403, text, () -> api.notifications(null));
+        assertRefused(403, text, () -> api.markRead("1"));
     }
 
     @Test
@@ -151,17 +152,4 @@ class ChallengesLogicTest {
         assertEquals(2L, f.get("notifications_sent"));
     }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
-
-    private static void call(Call c) {
-        try {
-            c.run();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

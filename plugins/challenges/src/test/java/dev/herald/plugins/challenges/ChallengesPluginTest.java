@@ -77,8 +77,8 @@ class ChallengesPluginTest {
 
             h.rest(PluginHarness.user("alice"), ChallengesApi.class).update(id, Map.of("status", "closed"));
             assertRefused(409, "Conflict", "challenge " + id + " is closed for submissions", () -> bob.submit(id, Map.of("content", "late")));
-            assertEquals(0L, rows(h, "SELECT count(*) FROM challenge_submissions"));
-            assertEquals(0L, rows(h, "SELECT count(*) FROM challenge_notifications"));
+            assertEquals(0L, h.count("SELECT count(*) FROM challenge_submissions"));
+            assertEquals(0L, h.count("SELECT count(*) FROM challenge_notifications"));
         }
     }
 
@@ -113,7 +113,7 @@ class ChallengesPluginTest {
             assertEquals(2L, figures.get("submissions"));
             assertEquals(1L, figures.get("reviews"));
             assertEquals(2L, figures.get("notifications_sent"));
-            assertEquals(2L, rows(h, "SELECT count(*) FROM challenge_notifications"));
+            assertEquals(2L, h.count("SELECT count(*) FROM challenge_notifications"));
         }
     }
 
@@ -124,20 +124,9 @@ class ChallengesPluginTest {
         assertTrue(e.getMessage().startsWith("Unknown configuration key HERALD_PLUGINS_CHALLENGES_MAX_SUBMISSIONS"), e.getMessage());
     }
 
-    private static long rows(PluginHarness h, String sql) throws SQLException {
-        try (Connection c = h.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
 
-    private static void assertRefused(int status, String error, String message, Call call) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
-        assertEquals(status, e.getResponse().getStatus());
-        assertEquals(Map.of("error", error, "message", message), e.getResponse().getEntity());
+    private static void assertRefused(int status, String error, String message, PluginHarness.Call call) {
+        assertEquals(PluginHarness.Refusal.of(status, error, message), PluginHarness.refusal(call));
     }
 }

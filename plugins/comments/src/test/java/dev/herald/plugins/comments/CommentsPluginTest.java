@@ -40,12 +40,6 @@ class CommentsPluginTest {
         assertEquals(Map.of("error", code, "message", message), e.getResponse().getEntity());
     }
 
-    private static long count(PluginHarness h, String sql) throws SQLException {
-        try (Connection c = h.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
     @Test
     void aUserCommentsAndRepliesAndReadsTheThreadBack() {
@@ -73,7 +67,7 @@ class CommentsPluginTest {
             String notYours = "only the author of comment " + c.id() + " may change it";
             assertRefused(403, "Forbidden", notYours, () -> api(h, "bob").edit(id, "{\"body\":\"hijacked\"}"));
             assertRefused(403, "Forbidden", notYours, () -> api(h, "bob").delete(id));
-            assertEquals(1, count(h, "SELECT count(*) FROM comments WHERE body = 'mine' AND edited_at IS NULL AND deleted_at IS NULL"));
+            assertEquals(1, h.count("SELECT count(*) FROM comments WHERE body = 'mine' AND edited_at IS NULL AND deleted_at IS NULL"));
 
             Comment edited = api(h, "alice").edit(id, "{\"body\":\"mine, edited\"}");
             assertEquals("mine, edited", edited.body());
@@ -93,7 +87,7 @@ class CommentsPluginTest {
             assertRefused(403, "Forbidden", noSub, () -> anon.create("challenge", "42", "{\"body\":\"hi\"}"));
             assertRefused(403, "Forbidden", noSub, () -> h.rest(PluginHarness.serviceRole(), CommentsApi.class).create("challenge", "42", "{\"body\":\"hi\"}"));
             assertEquals(1, anon.list("challenge", "42", null, null).size());
-            assertEquals(1, count(h, "SELECT count(*) FROM comments"));
+            assertEquals(1, h.count("SELECT count(*) FROM comments"));
         }
     }
 
@@ -106,7 +100,7 @@ class CommentsPluginTest {
             assertRefused(400, "InvalidInput", "body must be a string", () -> alice.create("challenge", "42", "{\"body\":7}"));
             assertRefused(400, "InvalidInput", "item id must be 1 to 128 letters, digits, '_' or '-'",
                     () -> alice.create("challenge", "4:2", "{\"body\":\"ok\"}"));
-            assertEquals(0, count(h, "SELECT count(*) FROM comments"));
+            assertEquals(0, h.count("SELECT count(*) FROM comments"));
         }
     }
 
@@ -124,7 +118,7 @@ class CommentsPluginTest {
             // Carol removing a reaction she never made changes nothing; Bob removes only his own.
             assertEquals(Map.of("comment_id", c.id(), "emoji", "👍", "removed", false, "count", 2L), api(h, "carol").unreact(id, "👍"));
             assertEquals(Map.of("comment_id", c.id(), "emoji", "👍", "removed", true, "count", 1L), api(h, "bob").unreact(id, "👍"));
-            assertEquals(1, count(h, "SELECT count(*) FROM comment_reactions WHERE emoji = '👍' AND user_id = 'alice'"));
+            assertEquals(1, h.count("SELECT count(*) FROM comment_reactions WHERE emoji = '👍' AND user_id = 'alice'"));
 
             assertRefused(400, "InvalidInput", "emoji must be emoji characters only (no letters, digits, spaces or punctuation from ASCII)",
                     () -> api(h, "bob").react(id, "like"));
@@ -132,7 +126,7 @@ class CommentsPluginTest {
                     () -> h.rest(PluginHarness.anon(), CommentsApi.class).react(id, "👍"));
             api(h, "alice").delete(id);
             assertRefused(404, "NotFound", "comment " + c.id() + " does not exist or was deleted", () -> api(h, "bob").react(id, "❤️"));
-            assertEquals(2, count(h, "SELECT count(*) FROM comment_reactions"));
+            assertEquals(2, h.count("SELECT count(*) FROM comment_reactions"));
         }
     }
 

@@ -55,8 +55,8 @@ class EventsPluginTest {
 
             assertRefused(409, "Conflict", "event " + id + " is full (1 of 1 places taken)",
                     () -> h.rest(PluginHarness.user("carol"), EventsApi.class).join(event));
-            assertEquals(1L, count(h, "SELECT count(*) FROM event_participants WHERE event_id = " + id));
-            assertEquals(1L, count(h, "SELECT participant_count FROM events WHERE id = " + id));
+            assertEquals(1L, h.count("SELECT count(*) FROM event_participants WHERE event_id = " + id));
+            assertEquals(1L, h.count("SELECT participant_count FROM events WHERE id = " + id));
             assertEquals(List.of("bob"), h.rest(PluginHarness.user("alice"), EventsApi.class).participants(event).stream()
                     .map(p -> p.get("user_id")).toList());
         }
@@ -69,7 +69,7 @@ class EventsPluginTest {
             WebApplicationException e = assertThrows(WebApplicationException.class, () -> alice.create(Map.of("title", "x", "capacity", 0)));
             assertEquals(400, e.getResponse().getStatus());
             assertEquals(Map.of("error", "InvalidInput", "message", "capacity must be between 1 and 100000"), e.getResponse().getEntity());
-            assertEquals(0L, count(h, "SELECT count(*) FROM events"));
+            assertEquals(0L, h.count("SELECT count(*) FROM events"));
         }
     }
 
@@ -146,7 +146,7 @@ class EventsPluginTest {
             assertEquals(1L, figures.get("joins"));
             assertEquals(1L, figures.get("joins_refused_full"));
             assertEquals(1L, figures.get("leaves"));
-            assertEquals(0L, count(h, "SELECT participant_count FROM events WHERE id = " + event));
+            assertEquals(0L, h.count("SELECT participant_count FROM events WHERE id = " + event));
         }
     }
 
@@ -161,20 +161,9 @@ class EventsPluginTest {
         return ((Number) ((Map<?, ?>) row).get("id")).longValue();
     }
 
-    private static long count(PluginHarness h, String sql) throws SQLException {
-        try (Connection c = h.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
 
-    private static void assertRefused(int status, String error, String message, Call call) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
-        assertEquals(status, e.getResponse().getStatus());
-        assertEquals(Map.of("error", error, "message", message), e.getResponse().getEntity());
+    private static void assertRefused(int status, String error, String message, PluginHarness.Call call) {
+        assertEquals(PluginHarness.Refusal.of(status, error, message), PluginHarness.refusal(call));
     }
 }

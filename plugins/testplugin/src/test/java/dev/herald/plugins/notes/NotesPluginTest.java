@@ -156,13 +156,8 @@ class NotesPluginTest {
         return new RowChange("public", "notes", RowChange.Type.INSERT, row(id, topic), Map.of(), Instant.now());
     }
 
-    private interface Call {
-        Object run() throws Exception;
-    }
 
-    private static void assertRefused(int status, String code, String message, Call call) {
-        WebApplicationException e = assertThrows(WebApplicationException.class, call::run);
-        assertEquals(status, e.getResponse().getStatus());
-        assertEquals(Map.of("error", code, "message", message), e.getResponse().getEntity());
+    private static void assertRefused(int status, String code, String message, PluginHarness.Call call) {
+        assertEquals(PluginHarness.Refusal.of(status, code, message), PluginHarness.refusal(call));
     }
 }
