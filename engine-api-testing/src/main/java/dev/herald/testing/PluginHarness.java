@@ -14,7 +14,6 @@ import dev.herald.api.plugin.RowChange;
 import dev.herald.api.plugin.SocketEndpoint;
 import dev.herald.api.policy.Principal;
 import dev.herald.runtime.auth.JwtVerifier;
-import dev.herald.runtime.auth.TokenException;
 import dev.herald.runtime.cdc.ChangeEvent;
 import dev.herald.runtime.config.ConfigException;
 import dev.herald.runtime.config.HeraldConfig;
@@ -347,11 +346,7 @@ public final class PluginHarness implements AutoCloseable {
 
         @Override
         public Principal verify(String jwt) {
-            try {
-                return Principals.of(VERIFIER.verify(jwt));
-            } catch (TokenException e) {
-                throw new SecurityException(e.getMessage(), e);
-            }
+            return Principals.verifiedForPlugin(VERIFIER, jwt);
         }
 
         @Override

@@ -75,11 +75,7 @@ final class PluginBridge implements EnginePluginContext.Engineside {
 
     @Override
     public Principal verify(String jwt) {
-        try {
-            return Principals.of(verifier.verify(jwt));
-        } catch (TokenException e) {
-            throw new SecurityException(e.getMessage(), e);
-        }
+        return Principals.verifiedForPlugin(verifier, jwt);
     }
 
     @Override
