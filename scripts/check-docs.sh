@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The docs check (run by scripts/test-all.sh after the Maven build; needs the built artifacts, never builds):
+# The docs check (run by scripts/test-all.sh after the Maven build; needs the built artifacts, never builds Herald):
 #  0. no file of the repository carries merge-conflict markers (checked first; needs no build);
 #  1. the generated reference tables (configuration keys of Herald and of every bundled plugin, error codes) are
 #     current: ReferenceDocs --check, run from the built herald.jar;
 #  2. relative links between the markdown files resolve;
+#  2b. the plugin guide's example builds from the guide's text alone: its file=<path> blocks are extracted into a
+#     temporary folder and built with `mvn package` (compile and PluginHarness tests) against the Herald artifacts
+#     installed in the local Maven repository (scripts/guide-example/build.sh, which can also be run by itself);
 #  3. the getting-started run step (docs/getting-started.md, between the check:run-step markers) starts Herald from
 #     the built archive, probes readiness and stops it; and the README's run command starts the built jar.
 set -euo pipefail
@@ -59,6 +62,9 @@ for (const f of files) {
 if (bad.length) { console.error('broken links:\n  ' + bad.join('\n  ')); process.exit(1) }
 console.log(`${files.length} files, links resolve`)
 JS
+
+echo "== the plugin guide's example builds from the guide's text alone (docs/plugin-guide.md)"
+scripts/guide-example/build.sh docs/plugin-guide.md
 
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
