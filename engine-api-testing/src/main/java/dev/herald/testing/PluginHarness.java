@@ -21,7 +21,9 @@ import dev.herald.runtime.db.Database;
 import dev.herald.runtime.db.EmbeddedDatabase;
 import dev.herald.runtime.plugin.EnginePluginContext;
 import dev.herald.runtime.plugin.PluginHost;
+import dev.herald.runtime.plugin.PluginTables;
 import dev.herald.runtime.policy.Principals;
+import dev.herald.runtime.policy.RowAuthorizer;
 import dev.herald.runtime.protocol.Json;
 import jakarta.ws.rs.WebApplicationException;
 import java.security.SecureRandom;
@@ -47,7 +49,8 @@ import javax.sql.DataSource;
 /**
  * Starts a plugin for a unit test the way Herald's boot does, without a server: its settings are checked against its
  * {@link dev.herald.api.plugin.ConfigKey}s by Herald's own code, its migrations run on a throwaway PostgreSQL
- * ({@link TestPostgres}, a fresh database per harness), and it gets a real {@link PluginContext} whose broadcasts are
+ * ({@link TestPostgres}, a fresh database per harness), its published tables must be guarded (a row policy or
+ * row-level security, as the boot requires), and it gets a real {@link PluginContext} whose broadcasts are
  * recorded instead of sent. Then a test calls the plugin's REST resource as a given caller, feeds its hooks row
  * changes, and reads what it broadcast and the state it reports.
  *
@@ -167,6 +170,8 @@ public final class PluginHarness implements AutoCloseable {
                 Map<String, PluginContext> contexts = new HashMap<>();
                 Function<String, PluginContext> factory = EnginePluginContext.factory(host, new RecordingEngine(host, db, sent, presence));
                 host.start(id -> contexts.computeIfAbsent(id, factory));
+                // As the boot does with change capture on (its default): a published table nobody guards is refused.
+                if (db != null) PluginTables.requireGuarded(host.publishedTables(), new RowAuthorizer(host.rowPolicies()), db.dataSource());
                 return new PluginHarness(plugin, host, db, contexts.get(plugin.id()), sent, presence);
             } catch (ConfigException e) {
                 close(host, db);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.api.plugin.ConfigKey;
+import dev.herald.api.plugin.DeclaresPolicies;
 import dev.herald.api.plugin.Plugin;
 import dev.herald.api.plugin.PluginConfig;
 import dev.herald.api.plugin.PluginContext;
@@ -16,7 +17,9 @@ import dev.herald.api.plugin.RowChange;
 import dev.herald.api.plugin.ServesRest;
 import dev.herald.api.plugin.TableHook;
 import dev.herald.api.plugin.Tables;
+import dev.herald.api.policy.ColumnEqualsClaim;
 import dev.herald.api.policy.Principal;
+import dev.herald.api.policy.RowPolicy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,10 +34,11 @@ import org.junit.jupiter.api.Test;
 class PluginHarnessTest {
 
     /** A plugin using every ability the harness serves. */
-    static class KitPlugin implements ServesRest, ReactsToChanges, ReportsState {
+    static class KitPlugin implements ServesRest, ReactsToChanges, DeclaresPolicies, ReportsState {
         final AtomicLong seen = new AtomicLong();
         PluginContext context;
         long maxTitle;
+        boolean guarded = true;
 
         @Override
         public String id() {
@@ -59,6 +63,11 @@ class PluginHarnessTest {
         @Override
         public void start(PluginContext context) {
             this.context = context;
+        }
+
+        @Override
+        public List<RowPolicy> rowPolicies() {
+            return guarded ? List.of(new ColumnEqualsClaim("public", "kit_items", "owner", "sub")) : List.of();
         }
 
         @Override
@@ -133,6 +142,14 @@ class PluginHarnessTest {
         IllegalStateException unknown = assertThrows(IllegalStateException.class,
                 () -> PluginHarness.of(new KitPlugin()).setting("colour", "red").start());
         assertTrue(unknown.getMessage().startsWith("Unknown configuration key HERALD_PLUGINS_KIT_COLOUR"), unknown.getMessage());
+    }
+
+    @Test
+    void aPublishedTableNobodyGuardsRefusesTheStartAsTheBootDoes() {
+        KitPlugin open = new KitPlugin();
+        open.guarded = false;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PluginHarness.of(open).start());
+        assertTrue(e.getMessage().startsWith("Plugin tables [public.kit_items] are published but guarded neither by a row policy"), e.getMessage());
     }
 
     @Test
