@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.runtime.cdc.ThreadAllocation;
 import dev.herald.runtime.auth.Tokens;
 import dev.herald.runtime.config.HeraldConfig;
 import dev.herald.runtime.core.Connection;

@@ -7,13 +7,13 @@ import java.lang.management.ManagementFactory;
  * Bytes allocated by all live threads together, from the JVM's per-thread counters: work handed to another thread
  * (a timer, a write completion) counts too. Threads that ended between two readings take their bytes with them.
  */
-final class ThreadAllocation {
+public final class ThreadAllocation {
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private ThreadAllocation() {
     }
 
-    static long total() {
+    public static long total() {
         long sum = 0;
         for (long bytes : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) if (bytes > 0) sum += bytes;
         return sum;
