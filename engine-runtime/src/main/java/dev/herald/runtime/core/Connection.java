@@ -15,12 +15,22 @@ public interface Connection {
     void sendBinary(ByteBuffer data, Consumer<Throwable> done);
 
     /**
-     * Sends a complete, already framed WebSocket frame ({@link dev.herald.runtime.protocol.Frame#wire()}) when the
-     * transport can write raw frames, so a fanned-out message is framed once for all recipients. Returns false
-     * (without calling {@code done}) when it cannot; the caller then uses {@link #sendText}/{@link #sendBinary}.
+     * How many complete, already framed WebSocket frames ({@link dev.herald.runtime.protocol.Frame#wire()}) one
+     * {@link #sendFrames} call may carry; 0 (the default) when this transport cannot write raw frames, and the engine
+     * uses {@link #sendText}/{@link #sendBinary} instead. Constant for the life of the connection.
      */
-    default boolean sendFramed(ByteBuffer frame, Consumer<Throwable> done) {
-        return false;
+    default int framesPerWrite() {
+        return 0;
+    }
+
+    /**
+     * Writes {@code frames[0, count)} ({@code 1 <= count <= framesPerWrite()}), each a complete frame read from its
+     * position, in this order and as one write, so a fanned-out message is framed once for all recipients and a
+     * backlog goes out in one system call. {@code done} is called exactly once, when all were written (null) or the
+     * write failed. Neither the array nor the buffers are kept after {@code done}: the caller reuses the array.
+     */
+    default void sendFrames(ByteBuffer[] frames, int count, Consumer<Throwable> done) {
+        throw new UnsupportedOperationException("this connection does not write raw frames");
     }
 
     /** Starts a close handshake with this code and reason; idempotent. */

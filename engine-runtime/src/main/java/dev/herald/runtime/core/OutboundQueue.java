@@ -1,7 +1,9 @@
 package dev.herald.runtime.core;
 
 import dev.herald.runtime.protocol.Frame;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -10,30 +12,46 @@ import java.util.function.Consumer;
  * order with one write in flight at a time. Thread-safe.
  */
 final class OutboundQueue {
+    /** Hears what became of the offered frames; called on whichever thread completed the write, never under the lock. */
     interface Listener {
-        void sent(Frame frame);
+        /**
+         * A frame was written, with the tag it was offered with (null when none); {@code writtenAtNanos} is
+         * {@link System#nanoTime()} at the write's completion, read once for all frames of one gathered write.
+         */
+        void sent(Frame frame, Object tag, long writtenAtNanos);
 
-        /** A sent frame with the tag it was offered with (null when none). */
-        default void sent(Frame frame, Object tag) {
-            sent(frame);
-        }
-
+        /** The write failed; the queue is closed already. */
         void failed(Throwable error);
     }
+
+    /** A gathered write carries at most this many bytes (and {@link Connection#framesPerWrite()} frames). */
+    static final int MAX_WRITE_BYTES = 64 * 1024;
+    private static final Object NO_TAG = new Object();
 
     private final Connection connection;
     private final int maxMessages;
     private final long maxBytes;
     private final Listener listener;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    /** 0: the transport takes no raw frames (one typed send per frame); else the most frames per gathered write. */
+    private final int framesPerWrite;
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>(4);
     /** The tag of each queued frame, in step with {@link #queue} (ArrayDeque holds no nulls: NO_TAG stands in). */
-    private final ArrayDeque<Object> tags = new ArrayDeque<>();
-    private static final Object NO_TAG = new Object();
+    private final ArrayDeque<Object> tags = new ArrayDeque<>(4);
     private volatile long queuedBytes;
     private final OutboundBudget budget;
+    private final Consumer<Throwable> completion = this::completed;
     private boolean inFlight;
     private boolean closed;
     private Thread pumpThread;
+    /**
+     * The write in flight: its frames, their tags and wire buffers, grown on demand up to {@link #framesPerWrite}.
+     * Written by the pumping thread under the lock; read by the completing thread before it clears {@link #inFlight},
+     * so nobody else touches them meanwhile.
+     */
+    private Frame[] batch = new Frame[1];
+    private Object[] batchTags = new Object[1];
+    private ByteBuffer[] batchWires;
+    private int batchCount;
 
     OutboundQueue(Connection connection, int maxMessages, long maxBytes, OutboundBudget budget, Listener listener) {
         this.connection = connection;
@@ -41,6 +59,7 @@ final class OutboundQueue {
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.listener = listener;
+        this.framesPerWrite = Math.max(0, connection.framesPerWrite());
     }
 
     /**
@@ -85,27 +104,23 @@ final class OutboundQueue {
 
     private void pump() {
         for (;;) {
-            Frame next;
-            Object tag;
+            int n;
             synchronized (this) {
                 if (inFlight || closed || queue.isEmpty()) return;
-                next = queue.poll();
-                tag = tags.poll();
-                queuedBytes -= next.size();
-                // Released at hand-off, not at completion: a transport that never completes a write cannot leak the
-                // budget. What this leaves uncounted is at most one in-flight frame per connection.
-                if (next.release()) budget.add(-next.heapBytes());
+                n = takeBatch();
                 inFlight = true;
                 pumpThread = Thread.currentThread();
             }
             try {
-                Consumer<Throwable> done = err -> completed(next, tag, err);
-                if (!connection.sendFramed(next.wire(), done)) {
-                    if (next.isText()) connection.sendText(next.text(), done);
-                    else connection.sendBinary(next.binary(), done);
+                if (framesPerWrite > 0) {
+                    connection.sendFrames(batchWires, n, completion);
+                } else {
+                    Frame next = batch[0];
+                    if (next.isText()) connection.sendText(next.text(), completion);
+                    else connection.sendBinary(next.binary(), completion);
                 }
             } catch (RuntimeException e) {
-                completed(next, tag, e);
+                completed(e);
             }
             synchronized (this) {
                 pumpThread = null;
@@ -116,9 +131,56 @@ final class OutboundQueue {
         }
     }
 
-    private void completed(Frame frame, Object tag, Throwable error) {
+    /**
+     * Moves the next frames into the batch: one for a typed send, else as many as one gathered write may carry.
+     * Budget is released at hand-off, not at completion: a transport that never completes a write cannot leak it.
+     * What this leaves uncounted is at most one write's frames per connection. Called under the lock.
+     */
+    private int takeBatch() {
+        int limit = framesPerWrite == 0 ? 1 : framesPerWrite;
+        int n = 0;
+        long bytes = 0;
+        do {
+            Frame next = queue.poll();
+            Object tag = tags.poll();
+            queuedBytes -= next.size();
+            if (next.release()) budget.add(-next.heapBytes());
+            if (n == batch.length) grow(Math.min(limit, n * 4));
+            batch[n] = next;
+            batchTags[n] = tag;
+            bytes += next.size();
+            n++;
+        } while (n < limit && !queue.isEmpty() && bytes + queue.peek().size() <= MAX_WRITE_BYTES);
+        if (framesPerWrite > 0) {
+            if (batchWires == null || batchWires.length < batch.length) batchWires = new ByteBuffer[batch.length];
+            for (int i = 0; i < n; i++) batchWires[i] = batch[i].wire();
+        }
+        batchCount = n;
+        return n;
+    }
+
+    private void grow(int size) {
+        batch = Arrays.copyOf(batch, size);
+        batchTags = Arrays.copyOf(batchTags, size);
+    }
+
+    private void completed(Throwable error) {
+        int n;
+        synchronized (this) {
+            n = batchCount;
+        }
+        if (error == null) {
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) listener.sent(batch[i], batchTags[i] == NO_TAG ? null : batchTags[i], now);
+        }
+        for (int i = 0; i < n; i++) {
+            batch[i] = null;
+            batchTags[i] = null;
+            if (batchWires != null) batchWires[i] = null;
+        }
         boolean resume;
         synchronized (this) {
+            batchCount = 0;
             inFlight = false;
             resume = pumpThread != Thread.currentThread();
         }
@@ -127,7 +189,6 @@ final class OutboundQueue {
             listener.failed(error);
             return;
         }
-        listener.sent(frame, tag == NO_TAG ? null : tag);
         if (resume) pump();
     }
 }

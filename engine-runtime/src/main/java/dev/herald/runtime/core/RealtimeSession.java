@@ -66,16 +66,11 @@ public final class RealtimeSession {
         this.outbound = new OutboundQueue(connection, context.limits.settings().outboundQueueMessages(),
                 context.config.outboundQueueBytes(), context.outboundBudget, new OutboundQueue.Listener() {
                     @Override
-                    public void sent(Frame frame) {
+                    public void sent(Frame frame, Object tag, long writtenAtNanos) {
                         context.metrics.messageOut(frame.size());
-                    }
-
-                    @Override
-                    public void sent(Frame frame, Object tag) {
-                        sent(frame);
-                        if (tag instanceof Queued q) {
-                            long nanos = System.nanoTime() - q.atNanos();
-                            q.stats().delivered(nanos);
+                        if (tag instanceof ChannelStats stats) {
+                            long nanos = writtenAtNanos - frame.encodedAtNanos();
+                            stats.delivered(nanos);
                             context.metrics.delivered(nanos);
                         }
                     }
@@ -290,22 +285,19 @@ public final class RealtimeSession {
             return;
         }
         stats.handedOut(1);
-        send(frame, new Queued(stats, System.nanoTime()));
-    }
-
-    /** What a queued fan-out frame carries to its write completion: whose latency it measures, and since when. */
-    private record Queued(ChannelStats stats, long atNanos) {
+        // The topic's stats ride along as the tag (shared, nothing allocated per recipient); latency is from encoding.
+        send(frame, stats);
     }
 
     void send(Frame frame) {
         send(frame, null);
     }
 
-    private void send(Frame frame, Queued tag) {
+    private void send(Frame frame, ChannelStats tag) {
         if (closed || disconnecting.get()) return;
         if (!outbound.offer(frame, tag)) {
             outbound.close();
-            if (tag != null && !disconnecting.get()) tag.stats().drop(ErrorCode.SLOW_CONSUMER);
+            if (tag != null && !disconnecting.get()) tag.drop(ErrorCode.SLOW_CONSUMER);
             disconnect(ErrorCode.SLOW_CONSUMER, 1008, ErrorCode.SLOW_CONSUMER.reason());
         }
     }

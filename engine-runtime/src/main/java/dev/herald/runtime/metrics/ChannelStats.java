@@ -73,7 +73,7 @@ public final class ChannelStats {
         totalOut.add(n);
     }
 
-    /** A message reached one subscriber's socket {@code nanos} after it was queued for it. */
+    /** A message reached one subscriber's socket {@code nanos} after it was encoded (its fan-out began). */
     public void delivered(long nanos) {
         long us = nanos / 1_000;
         int i = 0;

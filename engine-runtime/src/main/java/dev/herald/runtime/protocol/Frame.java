@@ -19,6 +19,8 @@ public final class Frame {
     private volatile byte[] wire;
     /** How many outbound queues hold this frame now; the global outbound budget counts a frame once while it is > 0. */
     private volatile int holders;
+    /** When it was encoded: a fanned-out frame's delivery latency counts from here, the fan-out loop included. */
+    private final long encodedAtNanos = System.nanoTime();
 
     private Frame(String text, byte[] binary) {
         this.text = text;
@@ -78,6 +80,11 @@ public final class Frame {
             wire = w;
         }
         return ByteBuffer.wrap(w).asReadOnlyBuffer();
+    }
+
+    /** {@link System#nanoTime()} when this frame was encoded. */
+    public long encodedAtNanos() {
+        return encodedAtNanos;
     }
 
     /** A queue takes this frame; true when it is the first current holder (the frame's bytes start to count). */

@@ -64,9 +64,13 @@ class DeliveryAllocationTest {
         }
 
         @Override
-        public boolean sendFramed(ByteBuffer frame, Consumer<Throwable> done) {
+        public int framesPerWrite() {
+            return 64;
+        }
+
+        @Override
+        public void sendFrames(ByteBuffer[] frames, int count, Consumer<Throwable> done) {
             done.accept(null);
-            return true;
         }
 
         /** Set when the engine closes this connection: a slow-reader close mid-measurement would skew the figures. */

@@ -33,12 +33,7 @@ class OutboundQueueTest {
         final List<Throwable> failures = new ArrayList<>();
 
         @Override
-        public synchronized void sent(Frame frame) {
-            throw new AssertionError("the queue reports sent frames with their tag");
-        }
-
-        @Override
-        public synchronized void sent(Frame frame, Object tag) {
+        public synchronized void sent(Frame frame, Object tag, long writtenAtNanos) {
             sent.add(frame);
             tags.add(tag);
         }
@@ -300,12 +295,16 @@ class OutboundQueueTest {
         List<byte[]> framed = new ArrayList<>();
         ManualConnection raw = new ManualConnection() {
             @Override
-            public boolean sendFramed(ByteBuffer frame, Consumer<Throwable> done) {
-                byte[] b = new byte[frame.remaining()];
-                frame.get(b);
+            public int framesPerWrite() {
+                return 1;
+            }
+
+            @Override
+            public void sendFrames(ByteBuffer[] frames, int count, Consumer<Throwable> done) {
+                byte[] b = new byte[frames[0].remaining()];
+                frames[0].get(b);
                 framed.add(b);
                 done.accept(null);
-                return true;
             }
         };
         Frame f = text("hi");
